@@ -1,0 +1,66 @@
+"""Shared pieces of :mod:`spinepair.stats`: the result type, the input error, input checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from spinepair.errors import SpinepairError
+
+
+class StatsInputError(SpinepairError, ValueError):
+    """The data handed to a statistical test cannot be analysed as given."""
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A test's statistic, two-sided p-value, degrees of freedom and exact variant used."""
+
+    __test__ = False  # not a pytest test class
+
+    statistic: float
+    pvalue: float
+    df: float | None = None
+    method: str = ""
+
+
+def as_float(values, name: str) -> np.ndarray:
+    """1-D finite float array, or StatsInputError naming ``name``."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise StatsInputError(f"{name}: values must be numeric ({exc})") from None
+    if arr.ndim != 1:
+        raise StatsInputError(f"{name}: expected a 1-D array, got shape {arr.shape}")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise StatsInputError(
+            f"{name}: {bad.size} missing or non-finite value(s), first at position {bad[0]}; "
+            "drop incomplete observations explicitly before testing"
+        )
+    return arr
+
+
+def as_bool(values, name: str) -> np.ndarray:
+    """1-D boolean array from bool / 0-1 input, or StatsInputError naming ``name``."""
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        if arr.ndim != 1:
+            raise StatsInputError(f"{name}: expected a 1-D array, got shape {arr.shape}")
+        return arr
+    num = as_float(arr, name)
+    bad = np.flatnonzero((num != 0) & (num != 1))
+    if bad.size:
+        raise StatsInputError(
+            f"{name}: must be boolean or 0/1, found {num[bad[0]]!r} at position {bad[0]}"
+        )
+    return num == 1
+
+
+def same_length(**arrays: np.ndarray) -> int:
+    """Common length of the named arrays, or StatsInputError listing the lengths."""
+    lengths = {k: len(v) for k, v in arrays.items()}
+    if len(set(lengths.values())) != 1:
+        raise StatsInputError(f"arrays must have the same length, got {lengths}")
+    return next(iter(lengths.values()))
