@@ -1,0 +1,23 @@
+"""Clinical endpoints of one patient or one site: pain, toxicity, time-to-event."""
+
+from spinepair.endpoints.pain import (
+    CHOW_CATEGORIES,
+    DEFAULT_LADDER,
+    PAPER_CATEGORIES,
+    pain_response,
+    select_visits,
+)
+from spinepair.endpoints.survival_times import further_treatment, time_to_events
+from spinepair.endpoints.toxicity import compression_fractures, toxicity_summary
+
+__all__ = [
+    "CHOW_CATEGORIES",
+    "DEFAULT_LADDER",
+    "PAPER_CATEGORIES",
+    "compression_fractures",
+    "further_treatment",
+    "pain_response",
+    "select_visits",
+    "time_to_events",
+    "toxicity_summary",
+]
