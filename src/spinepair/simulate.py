@@ -246,7 +246,8 @@ def _patient_rows(rng: np.random.Generator, pid: str, rec: dict, machine: str) -
         rows["toxicities"].append(
             {
                 "patient_id": pid,
-                "date": d["start"] + pd.Timedelta(days=int(rng.integers(3, 40))),
+                "date": d["start"]
+                + pd.Timedelta(days=min(int(rng.integers(3, 40)), d["followup_days"])),
                 "type": kind,
                 "rtog_grade": grade,
             }

@@ -39,17 +39,17 @@ def _checks(col: Column) -> list[pa.Check]:
 
 
 def build_schema(
-    name: str, cols: tuple[Column, ...], unique: tuple[str, ...] = ()
+    name: str, cols: tuple[Column, ...], unique: tuple[str, ...] = (), strict: bool = True
 ) -> pa.DataFrameSchema:
-    """A strict pandera schema (exact columns, in order) for a table contract."""
+    """A pandera schema for a table contract; strict = exactly these columns, in order."""
     return pa.DataFrameSchema(
         {
             c.name: pa.Column(_DTYPES[c.kind], checks=_checks(c), nullable=c.nullable, coerce=False)
             for c in cols
         },
         name=name,
-        strict=True,
-        ordered=True,
+        strict=strict,
+        ordered=strict,
         unique=list(unique) or None,
         report_duplicates="all",
     )
@@ -67,7 +67,12 @@ def load_stage_schema(path: str | Path) -> pa.DataFrameSchema:
         path = SCHEMA_DIR / path
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     cols = parse_columns(spec["columns"], spec.get("vocabularies"))
-    return build_schema(spec.get("name", path.stem), cols, tuple(spec.get("unique", ())))
+    return build_schema(
+        spec.get("name", path.stem),
+        cols,
+        tuple(spec.get("unique", ())),
+        strict=bool(spec.get("strict", True)),
+    )
 
 
 def column_dtypes(cols: tuple[Column, ...]) -> dict[str, str]:

@@ -1,0 +1,83 @@
+"""Job plumbing shared by the workflow scripts: logging, clean errors, atomic writes.
+
+Scripts stay thin: they call :func:`run` with a function that does the work. Problems
+with the user's data or config (:class:`~spinepair.errors.SpinepairError`) end the job
+with their message and no traceback; every output is written under a temporary name
+and renamed, so a crash never leaves a file that looks complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from spinepair.errors import SpinepairError
+
+log = logging.getLogger("spinepair")
+
+
+def run(work: Callable[[], None], log_path: str | os.PathLike, job: str) -> None:
+    """Run one job: log to ``log_path`` and stderr, turn data errors into a clean exit."""
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    handlers = [logging.FileHandler(log_path, mode="w", encoding="utf-8"), logging.StreamHandler()]
+    fmt = logging.Formatter("%(levelname)s %(message)s")
+    for h in handlers:
+        h.setFormatter(fmt)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
+    try:
+        work()
+    except SpinepairError as exc:
+        log.error("%s stopped: %s", job, exc)
+        logging.shutdown()
+        sys.exit(1)
+    log.info("%s done", job)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a frame to Parquet atomically, with byte-stable settings."""
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False, compression="zstd", engine="pyarrow")
+
+
+def write_text(text: str, path: str | os.PathLike) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(obj, path: str | os.PathLike) -> None:
+    """Write JSON atomically (sorted keys, stable bytes)."""
+    write_text(
+        json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n", path
+    )
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a CSV atomically (no index, LF line endings)."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n")

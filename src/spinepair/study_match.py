@@ -1,0 +1,68 @@
+"""The match stage: eligible patients of all sites -> pairs, unmatched list, balance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from spinepair.balance import balance_before_after, diagnostic
+from spinepair.matching import match
+from spinepair.stage_schema import load_stage_schema
+
+SPEC_KEYS = ("method", "distance", "exact", "calipers")
+
+
+@dataclass
+class MatchStage:
+    """Everything the match rule writes."""
+
+    pairs: pd.DataFrame
+    unmatched: pd.DataFrame
+    balance: pd.DataFrame
+    passed: bool
+    messages: list[str]
+
+
+def eligible_arms(
+    derived: pd.DataFrame, cohort: pd.DataFrame, index_arm: str, comparator_arm: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Derived rows of the eligible index and comparator patients."""
+    keys = cohort.loc[cohort["eligible"].fillna(False).astype(bool), "patient_key"]
+    pool = derived[derived["patient_key"].isin(keys)]
+    return pool[pool["arm"] == index_arm], pool[pool["arm"] == comparator_arm]
+
+
+def run_match(
+    derived: pd.DataFrame, cohort: pd.DataFrame, spec: dict, index_arm: str, comparator_arm: str
+) -> MatchStage:
+    """Match, validate the pairs against ``schemas/pairs.yaml`` and check balance."""
+    index, comparator = eligible_arms(derived, cohort, index_arm, comparator_arm)
+    result = match(index, comparator, {k: spec[k] for k in SPEC_KEYS})
+    pairs = result.pairs.astype(
+        {
+            "pair_id": "Int64",
+            "index_key": "string",
+            "comparator_key": "string",
+            "distance": "Float64",
+        }
+    )
+    load_stage_schema("pairs.yaml").validate(pairs, lazy=True)
+    matching_vars = [*spec["exact"], *spec["calipers"]]
+    extra = [v for v in spec.get("balance_variables", []) if v not in matching_vars]
+    balance = balance_before_after(index, comparator, pairs, matching_vars + extra)
+    passed, messages = diagnostic(balance, matching_vars, spec.get("smd_threshold", 0.1))
+    return MatchStage(pairs, result.unmatched, balance, passed, messages)
+
+
+def diagnostic_text(stage: MatchStage, threshold: float) -> str:
+    """Human-readable study diagnostic for the log and the outputs."""
+    head = (
+        f"PASS: every matching variable has |SMD| <= {threshold} after matching"
+        if stage.passed
+        else f"WARNING: balance after matching exceeds |SMD| {threshold} for:"
+    )
+    lines = [head, *(f"  - {m}" for m in stage.messages)]
+    lines.append(f"pairs: {len(stage.pairs)}; index patients unmatched: {len(stage.unmatched)}")
+    lines += [f"  - {r.index_key}: {r.reason}" for r in stage.unmatched.itertuples()]
+    return "\n".join(lines) + "\n"

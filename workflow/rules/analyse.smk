@@ -1,0 +1,1 @@
+ANALYSIS_OUTPUTS = []

@@ -1,0 +1,56 @@
+# Shared helpers of the rules: sites, site specs, raw export files, code fingerprints.
+import glob
+from pathlib import Path
+
+import yaml
+
+from spinepair.fingerprint import code_fingerprint
+from spinepair.model import TABLE_NAMES
+
+SITES = list(config["sites"])
+RAW_ROOT = Path(config["raw_root"])
+
+CODE = {
+    "ingest": code_fingerprint(
+        ["ingest", "adapters", "pseudonym", "model", "stage_schema", "errors", "jobio"]
+        + ["schemas/cdm.yaml", "schemas/site.schema.yaml"]
+    ),
+    "derive": code_fingerprint(
+        ["derive", "dose", "endpoints", "model", "stage_schema", "errors", "jobio"]
+        + ["schemas/derived.yaml", "schemas/cdm.yaml"]
+    ),
+    "select": code_fingerprint(
+        ["cohort", "stage_schema", "errors", "jobio", "schemas/cohort.yaml"]
+    ),
+    "match": code_fingerprint(
+        [
+            "study_match",
+            "matching",
+            "balance",
+            "loveplot",
+            "stage_schema",
+            "errors",
+            "jobio",
+        ]
+        + ["schemas/pairs.yaml"]
+    ),
+    "attrition": code_fingerprint(["attrition", "flowchart", "jobio"]),
+}
+
+
+def site_spec_path(site):
+    return f"config/sites/{site}.yaml"
+
+
+def site_spec(wildcards):
+    with open(site_spec_path(wildcards.site), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def raw_files(wildcards):
+    """The raw export files a site's spec names (missing ones are reported by ingest)."""
+    spec = site_spec(wildcards)
+    found = []
+    for source in spec.get("sources", []):
+        found += glob.glob(str(RAW_ROOT / wildcards.site / source["path"]))
+    return sorted(set(found))

@@ -1,0 +1,26 @@
+"""attrition job: per-site eligibility counts + matching -> pooled table and flow diagram."""
+
+import pandas as pd
+
+from spinepair.attrition import pooled_attrition
+from spinepair.jobio import atomic_path, run, write_csv, write_text
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+
+
+def work():
+    from spinepair.flowchart import flow_diagram
+
+    table = pooled_attrition(
+        [pd.read_csv(p) for p in sm.input.attrition],
+        pd.concat([pd.read_parquet(p) for p in sm.input.cohort], ignore_index=True),
+        pd.read_parquet(sm.input.pairs),
+    )
+    write_csv(table, sm.output.table)
+    write_text(table.to_markdown(index=False) + "\n", sm.output.markdown)
+    arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
+    with atomic_path(sm.output.svg) as svg, atomic_path(sm.output.png) as png:
+        flow_diagram(table, arms, svg, png)
+
+
+run(work, sm.log[0], "attrition")
