@@ -22,8 +22,8 @@ include: "workflow/rules/analyse.smk"
 rule all:
     default_target: True
     input:
-        expand("results/ingested/{site}/validation.json", site=SITES),
-        expand("results/cohort/{site}.attrition.csv", site=SITES),
-        "results/matched/pairs.parquet",
-        "results/attrition/attrition.csv",
+        expand(out("ingested/{site}/validation.json"), site=SITES),
+        expand(out("cohort/{site}.attrition.csv"), site=SITES),
+        out("matched/pairs.parquet"),
+        out("attrition/attrition.csv"),
         ANALYSIS_OUTPUTS,

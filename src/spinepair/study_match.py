@@ -10,7 +10,14 @@ from spinepair.balance import balance_before_after, diagnostic
 from spinepair.matching import match
 from spinepair.stage_schema import load_stage_schema
 
-SPEC_KEYS = ("method", "distance", "exact", "calipers")
+SPEC_KEYS = ("method", "distance", "exact")
+
+
+def matching_spec(config_matching: dict) -> dict:
+    """The spinepair.matching spec from the config's matching section (calipers as a list)."""
+    spec = {k: config_matching[k] for k in SPEC_KEYS}
+    spec["calipers"] = {c["variable"]: c["width"] for c in config_matching["calipers"]}
+    return spec
 
 
 @dataclass
@@ -38,7 +45,8 @@ def run_match(
 ) -> MatchStage:
     """Match, validate the pairs against ``schemas/pairs.yaml`` and check balance."""
     index, comparator = eligible_arms(derived, cohort, index_arm, comparator_arm)
-    result = match(index, comparator, {k: spec[k] for k in SPEC_KEYS})
+    spec_m = matching_spec(spec)
+    result = match(index, comparator, spec_m)
     pairs = result.pairs.astype(
         {
             "pair_id": "Int64",
@@ -48,7 +56,7 @@ def run_match(
         }
     )
     load_stage_schema("pairs.yaml").validate(pairs, lazy=True)
-    matching_vars = [*spec["exact"], *spec["calipers"]]
+    matching_vars = [*spec_m["exact"], *spec_m["calipers"]]
     extra = [v for v in spec.get("balance_variables", []) if v not in matching_vars]
     balance = balance_before_after(index, comparator, pairs, matching_vars + extra)
     passed, messages = diagnostic(balance, matching_vars, spec.get("smd_threshold", 0.1))

@@ -8,6 +8,14 @@ from spinepair.fingerprint import code_fingerprint
 from spinepair.model import TABLE_NAMES
 
 SITES = list(config["sites"])
+RESULTS = config.get("results_dir", "results")
+
+
+def out(path):
+    """A path under the study's results folder (config results_dir, default results/)."""
+    return f"{RESULTS}/{path}"
+
+
 RAW_ROOT = Path(config["raw_root"])
 
 CODE = {

@@ -1,13 +1,13 @@
 rule derive:
     """Per-patient covariates, doses and clinical endpoints of one site."""
     input:
-        expand("results/ingested/{{site}}/{table}.parquet", table=TABLE_NAMES),
+        expand(out("ingested/{{site}}/{table}.parquet"), table=TABLE_NAMES),
     output:
-        "results/derived/{site}.parquet",
+        out("derived/{site}.parquet"),
     log:
-        "results/logs/derive/{site}.log",
+        out("logs/derive/{site}.log"),
     benchmark:
-        "results/benchmarks/derive/{site}.tsv"
+        out("benchmarks/derive/{site}.tsv")
     conda:
         "../envs/spinepair.yaml"
     params:

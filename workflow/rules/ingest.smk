@@ -4,13 +4,13 @@ rule ingest:
         raw=raw_files,
         spec=site_spec_path("{site}"),
     output:
-        tables=expand("results/ingested/{{site}}/{table}.parquet", table=TABLE_NAMES),
-        report="results/ingested/{site}/validation.json",
-        quarantine="results/ingested/{site}/quarantine.parquet",
+        tables=expand(out("ingested/{{site}}/{table}.parquet"), table=TABLE_NAMES),
+        report=out("ingested/{site}/validation.json"),
+        quarantine=out("ingested/{site}/quarantine.parquet"),
     log:
-        "results/logs/ingest/{site}.log",
+        out("logs/ingest/{site}.log"),
     benchmark:
-        "results/benchmarks/ingest/{site}.tsv"
+        out("benchmarks/ingest/{site}.tsv")
     conda:
         "../envs/spinepair.yaml"
     params:

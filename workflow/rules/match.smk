@@ -1,28 +1,28 @@
 rule match:
     """1:1 matching of the comparator arm to the index arm, with balance diagnostics."""
     input:
-        derived=expand("results/derived/{site}.parquet", site=SITES),
-        cohort=expand("results/cohort/{site}.parquet", site=SITES),
+        derived=expand(out("derived/{site}.parquet"), site=SITES),
+        cohort=expand(out("cohort/{site}.parquet"), site=SITES),
     output:
-        pairs="results/matched/pairs.parquet",
-        unmatched="results/matched/unmatched.csv",
+        pairs=out("matched/pairs.parquet"),
+        unmatched=out("matched/unmatched.csv"),
         balance_csv=report(
-            "results/matched/balance.csv",
+            out("matched/balance.csv"),
             caption="../report/balance.rst",
             category="Matching",
         ),
-        balance_md="results/matched/balance.md",
-        diagnostic="results/matched/diagnostic.txt",
-        love_svg="results/matched/loveplot.svg",
+        balance_md=out("matched/balance.md"),
+        diagnostic=out("matched/diagnostic.txt"),
+        love_svg=out("matched/loveplot.svg"),
         love_png=report(
-            "results/matched/loveplot.png",
+            out("matched/loveplot.png"),
             caption="../report/loveplot.rst",
             category="Matching",
         ),
     log:
-        "results/logs/match.log",
+        out("logs/match.log"),
     benchmark:
-        "results/benchmarks/match.tsv"
+        out("benchmarks/match.tsv")
     conda:
         "../envs/spinepair.yaml"
     params:
@@ -36,26 +36,26 @@ rule match:
 rule attrition:
     """Pooled attrition table and CONSORT-style flow diagram from the recorded counts."""
     input:
-        attrition=expand("results/cohort/{site}.attrition.csv", site=SITES),
-        cohort=expand("results/cohort/{site}.parquet", site=SITES),
-        pairs="results/matched/pairs.parquet",
+        attrition=expand(out("cohort/{site}.attrition.csv"), site=SITES),
+        cohort=expand(out("cohort/{site}.parquet"), site=SITES),
+        pairs=out("matched/pairs.parquet"),
     output:
         table=report(
-            "results/attrition/attrition.csv",
+            out("attrition/attrition.csv"),
             caption="../report/attrition.rst",
             category="Cohort",
         ),
-        markdown="results/attrition/attrition.md",
-        svg="results/attrition/flow.svg",
+        markdown=out("attrition/attrition.md"),
+        svg=out("attrition/flow.svg"),
         png=report(
-            "results/attrition/flow.png",
+            out("attrition/flow.png"),
             caption="../report/attrition.rst",
             category="Cohort",
         ),
     log:
-        "results/logs/attrition.log",
+        out("logs/attrition.log"),
     benchmark:
-        "results/benchmarks/attrition.tsv"
+        out("benchmarks/attrition.tsv")
     conda:
         "../envs/spinepair.yaml"
     params:

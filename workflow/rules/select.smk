@@ -1,14 +1,14 @@
 rule select:
     """Eligibility steps of one site, each exclusion kept with its reason."""
     input:
-        "results/derived/{site}.parquet",
+        out("derived/{site}.parquet"),
     output:
-        cohort="results/cohort/{site}.parquet",
-        attrition="results/cohort/{site}.attrition.csv",
+        cohort=out("cohort/{site}.parquet"),
+        attrition=out("cohort/{site}.attrition.csv"),
     log:
-        "results/logs/select/{site}.log",
+        out("logs/select/{site}.log"),
     benchmark:
-        "results/benchmarks/select/{site}.tsv"
+        out("benchmarks/select/{site}.tsv")
     conda:
         "../envs/spinepair.yaml"
     params:
