@@ -1,0 +1,58 @@
+"""Atomic writes, clean job errors and code fingerprints."""
+
+import logging
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from spinepair import fingerprint
+from spinepair.jobio import atomic_path, write_parquet
+
+
+def test_atomic_path_leaves_nothing_when_the_writer_fails(tmp_path):
+    target = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("crash")
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_bytes_are_stable(tmp_path):
+    df = pd.DataFrame({"a": [1, 2], "b": pd.array(["x", None], dtype="string")})
+    write_parquet(df, tmp_path / "1.parquet")
+    write_parquet(df, tmp_path / "2.parquet")
+    assert (tmp_path / "1.parquet").read_bytes() == (tmp_path / "2.parquet").read_bytes()
+
+
+def test_data_error_exits_with_message_and_no_traceback(tmp_path):
+    code = (
+        "from spinepair.jobio import run\n"
+        "from spinepair.errors import IngestError\n"
+        "def work():\n"
+        "    raise IngestError('site C: file x.csv row 3, column VAS: value 11 > 10')\n"
+        f"run(work, {str(tmp_path / 'job.log')!r}, 'ingest of site C')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "ingest of site C stopped: site C: file x.csv row 3" in proc.stderr
+    assert "row 3, column VAS" in (tmp_path / "job.log").read_text()
+    logging.shutdown()
+
+
+def test_fingerprint_changes_with_the_module_source(tmp_path, monkeypatch):
+    pkg = tmp_path / "src" / "spinepair"
+    (pkg / "endpoints").mkdir(parents=True)
+    (pkg / "dose.py").write_text("A = 1\n")
+    (pkg / "endpoints" / "pain.py").write_text("B = 1\n")
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", pkg)
+    before = fingerprint.code_fingerprint(["dose", "endpoints"])
+    assert before == fingerprint.code_fingerprint(["endpoints", "dose"])
+    (pkg / "endpoints" / "pain.py").write_text("B = 2\n")
+    after = fingerprint.code_fingerprint(["dose", "endpoints"])
+    assert after != before
+    assert fingerprint.code_fingerprint(["dose"]) == fingerprint.code_fingerprint(["dose"])

@@ -1,0 +1,145 @@
+"""The Slurm and default profiles run the 3-job smoke workflow (tests/cluster/smoke).
+
+The Slurm test needs root and a local one-node cluster: it reuses a running one or starts
+one with tests/cluster/slurm-up.sh (installing Slurm from Debian if needed) and stops it
+afterwards with slurm-down.sh. It skips, saying why, when that is impossible.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CLUSTER = ROOT / "tests" / "cluster"
+SMOKE = CLUSTER / "smoke" / "Snakefile"
+PROFILES = ROOT / "workflow" / "profiles"
+SITES = ("A", "B")
+
+
+def _env() -> dict[str, str]:
+    """Environment whose PATH finds this venv's snakemake first (jobs call it too)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    return env
+
+
+def _run_smoke(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Copy the smoke workflow to workdir and run Snakemake there with args."""
+    shutil.copy(SMOKE, workdir / "Snakefile")
+    cmd = [sys.executable, "-m", "snakemake", *args]
+    return subprocess.run(
+        cmd, cwd=workdir, env=_env(), check=False, capture_output=True, text=True, timeout=300
+    )
+
+
+def _read_outputs(workdir: Path) -> dict[str, str]:
+    """Smoke outputs by name (A, B, pooled), as text."""
+    return {p.stem: p.read_text() for p in sorted((workdir / "out").glob("*.txt"))}
+
+
+def _cluster_idle() -> bool:
+    """True if `sinfo` answers and shows an idle node."""
+    if shutil.which("sinfo") is None:
+        return False
+    res = subprocess.run(
+        ["sinfo", "--noheader", "--Node", "--format=%T"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    return res.returncode == 0 and "idle" in res.stdout.split()
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster():
+    """A running local Slurm cluster; started (and stopped) here if none is running."""
+    pytest.importorskip(
+        "snakemake_executor_plugin_slurm",
+        reason="snakemake-executor-plugin-slurm is not installed",
+    )
+    if _cluster_idle():
+        yield
+        return
+    if os.geteuid() != 0:
+        pytest.skip("no Slurm cluster is running and starting one needs root")
+    if shutil.which("sbatch") is None and shutil.which("apt-get") is None:
+        pytest.skip("Slurm is not installed and apt-get is not available to install it")
+    up = subprocess.run(
+        ["bash", str(CLUSTER / "slurm-up.sh")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if up.returncode != 0:
+        pytest.skip(f"could not start a local Slurm cluster: {up.stderr.strip()[-1000:]}")
+    yield
+    down = subprocess.run(
+        ["bash", str(CLUSTER / "slurm-down.sh")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert down.returncode == 0, down.stderr
+
+
+def _scontrol(job_id: str) -> dict[str, str]:
+    """The Key=Value fields of `scontrol show job job_id`."""
+    out = subprocess.run(
+        ["scontrol", "show", "job", job_id], capture_output=True, text=True, check=True
+    ).stdout
+    return dict(re.findall(r"(\w+)=(\S*)", out))
+
+
+@pytest.mark.slurm
+def test_smoke_workflow_runs_every_job_through_sbatch(slurm_cluster, tmp_path):
+    # The profile's 40 s first status check is lowered only to keep this test short.
+    res = _run_smoke(
+        tmp_path,
+        "--profile",
+        str(PROFILES / "slurm"),
+        "--workflow-profile",
+        "none",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    log = res.stdout + res.stderr
+    submitted = re.findall(r"submitted with SLURM jobid (\d+)", log)
+    assert len(submitted) == 3, log[-3000:]
+    assert "Falling back to 'sacct'" not in log
+
+    # Each job ran inside the Slurm job Snakemake submitted for it.
+    outputs = _read_outputs(tmp_path)
+    assert sorted(outputs) == ["A", "B", "pooled"]
+    ids = {site: outputs[site].split() for site in SITES}
+    for site in SITES:
+        assert ids[site][0] == site and len(ids[site]) == 2, outputs[site]
+    pooled_lines = outputs["pooled"].splitlines()
+    assert pooled_lines[:2] == [outputs[s].strip() for s in SITES]
+    assert pooled_lines[2].split()[0] == "pooled"
+    ran_in = {ids["A"][1], ids["B"][1], pooled_lines[2].split()[1]}
+    assert ran_in == set(submitted)
+
+    # Slurm itself saw them complete, one run name, with the profile's per-rule resources.
+    jobs = {job_id: _scontrol(job_id) for job_id in submitted}
+    assert {j["JobState"] for j in jobs.values()} == {"COMPLETED"}
+    assert len({j["JobName"] for j in jobs.values()}) == 1
+    limits = {(j["TimeLimit"], j["MinMemoryNode"]) for j in jobs.values()}
+    # ingest: runtime 20 min, mem_mb 4000; match: runtime 30 min, mem_mb 4000.
+    assert limits == {("00:20:00", "4000M"), ("00:30:00", "4000M")}
+
+
+def test_default_profile_runs_smoke_workflow_locally(tmp_path):
+    res = _run_smoke(tmp_path, "--workflow-profile", str(PROFILES / "default"))
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "submitted with SLURM jobid" not in res.stdout + res.stderr
+    outputs = _read_outputs(tmp_path)
+    # No Slurm job id: every job ran in the local process pool.
+    assert outputs == {"A": "A \n", "B": "B \n", "pooled": "A \nB \npooled \n"}
