@@ -12,7 +12,7 @@ from spinepair.model import TABLE_NAMES
 from workflow_helpers import ROOT, dry_run_jobs
 
 pytestmark = pytest.mark.workflow
-PAPER = yaml.safe_load((ROOT / "tests" / "paper_targets.yaml").read_text())["attrition"]
+PAPER = yaml.safe_load((ROOT / "config" / "reference_paper.yaml").read_text())["attrition"]
 
 
 def pooled(workdir):

@@ -1,7 +1,7 @@
 """Every parameter of the demo simulator, in one readable place.
 
 The numbers below are the reference paper's (J Korean Neurosurg Soc 59, 2016; the
-project's copy of its figures is ``tests/paper_targets.yaml``) turned into a
+project's copy of its figures is ``config/reference_paper.yaml``) turned into a
 generative design: screening counts per site, the attrition, and the calibration
 targets of the 28 matched pairs. ``spinepair.simulate`` reads nothing else.
 """

@@ -5,7 +5,13 @@ from pathlib import Path
 import yaml
 
 from spinepair.fingerprint import code_fingerprint
+from spinepair.locks import clear_stale_locks
 from spinepair.model import TABLE_NAMES
+
+if workflow.is_main_process and clear_stale_locks(Path.cwd()):
+    print(
+        "spinepair: removed the lock left by an interrupted run (no Snakemake is running here)"
+    )
 
 SITES = list(config["sites"])
 RESULTS = config.get("results_dir", "results")
@@ -43,6 +49,10 @@ CODE = {
         + ["schemas/pairs.yaml"]
     ),
     "attrition": code_fingerprint(["attrition", "flowchart", "jobio"]),
+    "analyse": code_fingerprint(
+        ["analysis", "stats", "paired", "tables", "publish", "kmplot"]
+        + ["survival_summary", "findings", "balance", "errors", "jobio"]
+    ),
 }
 
 

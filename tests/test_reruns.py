@@ -1,0 +1,126 @@
+"""Precise reruns: after each kind of change, exactly the expected jobs are scheduled."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import yaml
+
+from workflow_helpers import copy_project, dry_run_jobs, job_env, snakemake
+
+pytestmark = pytest.mark.workflow
+SITES = ("A", "B", "C", "D")
+POOLED = {"match": 1, "attrition": 1, "all": 1}
+
+
+def pooled(extra=None):
+    jobs = dict(POOLED)
+    for rule, n in (extra or {}).items():
+        jobs[rule] = jobs.get(rule, 0) + n
+    return jobs
+
+
+@pytest.fixture
+def study(demo_run, tmp_path):
+    """A private copy of the fully run demo (results and Snakemake metadata included)."""
+    dest = tmp_path / "study"
+    shutil.copytree(demo_run, dest, symlinks=True)
+    return dest
+
+
+def analysis_rules(workdir):
+    """Pooled rules after match that a full run has (analyse/report once they exist)."""
+    return {r: n for r, n in dry_run_jobs(workdir, "--forceall").items()
+            if r not in ("ingest", "derive", "select", "match", "attrition", "all")}
+
+
+def test_new_followup_rows_rerun_only_that_site(study):
+    path = study / "data" / "demo" / "C" / "C_imaging.csv"
+    df = pd.read_csv(path, encoding="cp949", dtype=str)
+    pid = df.columns[0]
+    two = df.groupby(pid).filter(lambda g: len(g) >= 2).groupby(pid).head(2)
+    first, second = two.iloc[0], two.iloc[1]
+    date_col = [c for c in df.columns if "일" in c][0]
+    new = first.copy()
+    day = pd.to_datetime(second[date_col], format="%Y.%m.%d") - pd.Timedelta(days=1)
+    new[date_col] = day.strftime("%Y.%m.%d")
+    pd.concat([df, new.to_frame().T]).to_csv(path, index=False, encoding="cp949")
+    expected = pooled({"ingest": 1, "derive": 1, "select": 1, **analysis_rules(study)})
+    assert dry_run_jobs(study) == expected
+
+
+def test_touched_export_without_change_reruns_nothing(study):
+    for f in (study / "data" / "demo" / "A").iterdir():
+        assert f.stat().st_size < 1_000_000  # Snakemake checksums inputs up to 1 MB
+        os.utime(f)
+    assert dry_run_jobs(study) == {}
+
+
+def edit_config(study, change):
+    path = study / "config" / "config.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    change(cfg)
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+
+
+def test_caliper_change_reruns_match_and_downstream_only(study):
+    def widen(cfg):
+        cfg["matching"]["calipers"][0]["width"] = 12
+
+    edit_config(study, widen)
+    assert dry_run_jobs(study) == pooled(analysis_rules(study))
+
+
+def test_pain_definition_change_reruns_derive_not_ingest(study):
+    def partial(cfg):
+        cfg["endpoints"]["exactly_two"] = "partial"
+
+    edit_config(study, partial)
+    expected = pooled({"derive": 4, "select": 4, **analysis_rules(study)})
+    assert dry_run_jobs(study) == expected
+
+
+def test_library_edit_reruns_its_jobs_only(study):
+    pain = study / "src" / "spinepair" / "endpoints" / "pain.py"
+    pain.write_text(pain.read_text() + "\n# clarified wording\n")
+    expected = pooled({"derive": 4, "select": 4, **analysis_rules(study)})
+    assert dry_run_jobs(study) == expected
+
+
+def test_fifth_site_runs_its_own_jobs_plus_pooled(study):
+    spec = yaml.safe_load((study / "config" / "sites" / "A.yaml").read_text())
+    spec["site"] = "E"
+    (study / "config" / "sites" / "E.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
+    shutil.copytree(study / "data" / "demo" / "A", study / "data" / "demo" / "E")
+
+    def add(cfg):
+        cfg["sites"].append("E")
+
+    edit_config(study, add)
+    expected = pooled({"ingest": 1, "derive": 1, "select": 1, **analysis_rules(study)})
+    assert dry_run_jobs(study) == expected
+    snakemake(study)
+    assert dry_run_jobs(study) == {}
+
+
+def test_killed_run_resumes_to_identical_tables(demo_run, tmp_path):
+    work = copy_project(tmp_path / "killed")
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2"]
+    proc = subprocess.Popen(cmd, cwd=work, env=job_env(work), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list((work / "results" / "derived").glob("*.parquet")) and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (work / "results" / "matched" / "pairs.parquet").exists()
+    snakemake(work)
+    compared = ["matched/pairs.parquet", "matched/balance.csv", "attrition/attrition.csv",
+                *(f"cohort/{s}.parquet" for s in SITES), *(f"derived/{s}.parquet" for s in SITES)]
+    for rel in compared:
+        assert (work / "results" / rel).read_bytes() == (demo_run / "results" / rel).read_bytes(), rel
