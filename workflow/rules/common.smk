@@ -23,6 +23,7 @@ def out(path):
 
 
 RAW_ROOT = Path(config["raw_root"])
+SITE_SPECS = Path(config.get("site_specs", "config/sites"))
 
 CODE = {
     "ingest": code_fingerprint(
@@ -57,7 +58,7 @@ CODE = {
 
 
 def site_spec_path(site):
-    return f"config/sites/{site}.yaml"
+    return str(SITE_SPECS / f"{site}.yaml")
 
 
 def site_spec(wildcards):
