@@ -60,4 +60,9 @@ def analyse(
     }
     survival = survival_table(pf, params)
     summary = summary_markdown(tables, survival, params, reference)
+    notes = [d for t in tables.values() for d in t.discrepancies]
+    if notes:
+        summary += "\n## Differences from the published paper\n\n" + "".join(
+            f"- {d}\n" for d in notes
+        )
     return Analysis(pf, tables, survival, summary)

@@ -149,6 +149,7 @@ def write_table(table, stem, mask_below: int | None = None) -> list[Path]:
     stem.parent.mkdir(parents=True, exist_ok=True)
     rows = masked_rows(table.rows, mask_below).astype(str)
     notes = list(table.footnotes)
+    notes += [f"Compared with the published paper: {d}" for d in table.discrepancies]
     if mask_below is not None:
         notes.append(f"Counts below {mask_below} are shown as <{mask_below}.")
     texts = {
