@@ -1,7 +1,6 @@
 """Shared fixtures: one full demo study run reused by the workflow tests."""
 
 import pytest
-
 from workflow_helpers import copy_project, snakemake
 
 

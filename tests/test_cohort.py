@@ -38,11 +38,18 @@ def test_each_patient_excluded_at_first_failing_step_with_reason():
     cohort, attrition = select(df, STEPS)
     by = cohort.set_index("patient_key")
     assert list(by["excluded_at"].fillna("-")) == [
-        "window", "primary", "primary treatment", "-", "primary treatment", "-"
+        "window",
+        "primary",
+        "primary treatment",
+        "-",
+        "primary treatment",
+        "-",
     ]
     assert by.loc["p1", "exclusion_reason"] == "treatment_year 2004 outside 2005-2012"
     assert by.loc["p2", "exclusion_reason"] == "primary_tumor lung not in ['HCC']"
-    assert by.loc["p5", "exclusion_reason"] == "prior_index_treatment surgery not allowed for arm RT"
+    assert (
+        by.loc["p5", "exclusion_reason"] == "prior_index_treatment surgery not allowed for arm RT"
+    )
     assert list(by["eligible"]) == [False, False, False, True, False, True]
     srs = attrition[attrition["arm"] == "SRS"].set_index("step_no")
     assert list(srs["n_before"]) == [4, 4, 3, 2]

@@ -2,10 +2,10 @@
 
 import hashlib
 
+from workflow_helpers import ROOT
+
 from spinepair import simparams
 from spinepair.simulate import main
-
-from workflow_helpers import ROOT
 
 
 def digests(folder):

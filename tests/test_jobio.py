@@ -13,10 +13,9 @@ from spinepair.jobio import atomic_path, write_parquet
 
 def test_atomic_path_leaves_nothing_when_the_writer_fails(tmp_path):
     target = tmp_path / "out.csv"
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash")
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -36,7 +35,7 @@ def test_data_error_exits_with_message_and_no_traceback(tmp_path):
         "    raise IngestError('site C: file x.csv row 3, column VAS: value 11 > 10')\n"
         f"run(work, {str(tmp_path / 'job.log')!r}, 'ingest of site C')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "ingest of site C stopped: site C: file x.csv row 3" in proc.stderr
@@ -56,3 +55,15 @@ def test_fingerprint_changes_with_the_module_source(tmp_path, monkeypatch):
     after = fingerprint.code_fingerprint(["dose", "endpoints"])
     assert after != before
     assert fingerprint.code_fingerprint(["dose"]) == fingerprint.code_fingerprint(["dose"])
+
+
+def test_stale_temporary_files_of_a_killed_write_are_removed(tmp_path):
+    target = tmp_path / "B.parquet"
+    stale = tmp_path / ".B.abc123.tmp.parquet"
+    stale.write_bytes(b"half-written")
+    other = tmp_path / ".C.abc123.tmp.parquet"
+    other.write_bytes(b"another output's")
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"complete")
+    assert target.read_bytes() == b"complete"
+    assert not stale.exists() and other.exists()

@@ -6,10 +6,9 @@ import re
 import pandas as pd
 import pytest
 import yaml
+from workflow_helpers import ROOT, dry_run_jobs
 
 from spinepair.model import TABLE_NAMES
-
-from workflow_helpers import ROOT, dry_run_jobs
 
 pytestmark = pytest.mark.workflow
 PAPER = yaml.safe_load((ROOT / "config" / "reference_paper.yaml").read_text())["attrition"]
@@ -96,7 +95,9 @@ def test_no_identifier_reaches_any_written_file(demo_run):
     secret = identifiers()
     assert len(secret) > 4 * 1892 * 0.99
     key = (ROOT / "config" / "demo.key").read_text().strip()
-    written = [p for d in ("results", ".snakemake") for p in (demo_run / d).rglob("*") if p.is_file()]
+    written = [
+        p for d in ("results", ".snakemake") for p in (demo_run / d).rglob("*") if p.is_file()
+    ]
     assert len(written) > 50
     hits = []
     for path in written:

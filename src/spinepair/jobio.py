@@ -43,9 +43,14 @@ def run(work: Callable[[], None], log_path: str | os.PathLike, job: str) -> None
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    Temporary files of an earlier, killed attempt at the same output are removed first.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.stem}.*.tmp{path.suffix}"):
+        stale.unlink(missing_ok=True)  # left by a killed run writing this same output
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
     )
