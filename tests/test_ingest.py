@@ -1,0 +1,143 @@
+"""Ingest engine: report, row accounting, quarantine, message format, no identifier leaks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from strategies import small_truth
+
+from spinepair.errors import IngestError
+from spinepair.ingest import DATE_ORDER, ingest_site
+from spinepair.model import IDENTIFIER_FIELDS, SCHEMA_DIR, TABLE_NAMES
+from spinepair.render import render_site
+from spinepair.stage_schema import cdm_schema
+
+SITES = SCHEMA_DIR.parent / "config" / "sites"
+
+
+@pytest.fixture
+def site_c(tmp_path):
+    truth = small_truth("C")
+    render_site(truth, "cp949_csv", tmp_path)
+    return truth, tmp_path
+
+
+def _edit(path, fn):
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("cp949"), newline="")))
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(fn(rows))
+    path.write_bytes(buf.getvalue().encode("cp949"))
+
+
+def _identifiers(truth) -> list[str]:
+    pats = truth["patients"]
+    return [v for c in ("patient_id", *IDENTIFIER_FIELDS) for v in pats[c]]
+
+
+def test_clean_site_report(site_c):
+    truth, raw = site_c
+    res = ingest_site(SITES / "C.yaml", raw, "C", b"k")
+    for table in TABLE_NAMES:
+        cdm_schema(table).validate(res.tables[table])
+    rep = res.report
+    assert rep["status"] == "ok" and rep["n_failures"] == 0 and rep["failures"] == []
+    assert set(res.tables["patients"]["site"]) == {"C"}
+    assert set(res.tables["patients"]["arm"]) == {"RT"}
+    assert rep["files"]["C_pain.csv"] == {
+        "format": "csv",
+        "tables": ["assessments"],
+        "rows_read": 6,
+        "rows_ingested": 6,
+        "rows_rejected": 0,
+    }
+    names = {(c["name"], c["table"], c["column"]) for c in rep["checks"]}
+    for rule in DATE_ORDER:
+        assert (f"date_order:{rule[0]}", rule[1], rule[2]) in names
+    assert ("range", "assessments", "vas") in names
+    assert ("vocabulary", "patients", "sex") in names
+    assert all(c["n_failed"] == 0 for c in rep["checks"])
+    text = json.dumps(rep, ensure_ascii=False) + "".join(
+        res.tables[t].to_csv() for t in TABLE_NAMES
+    )
+    for ident in _identifiers(truth):
+        assert ident not in text
+    assert not any(c in res.tables["patients"] for c in ("patient_id", *IDENTIFIER_FIELDS))
+
+
+def test_many_failures_message_is_capped(site_c):
+    truth, raw = site_c
+
+    def bad_vas(rows):
+        j = rows[0].index("통증점수(VAS)")
+        return [rows[0]] + [[*r[:j], "12", *r[j + 1 :]] for r in rows[1:]] * 5
+
+    _edit(raw / "C_pain.csv", bad_vas)
+    with pytest.raises(IngestError) as info:
+        ingest_site(SITES / "C.yaml", raw, "C", b"k")
+    err = info.value
+    lines = str(err).splitlines()
+    n = len(err.failures)
+    assert n > 20
+    files = {f["file"] for f in err.failures}
+    assert lines[0] == f"ingest of site C failed: {n} problems in {len(files)} files"
+    assert len(lines) == 22 and lines[-1] == f"  ... and {n - 20} more (see validation.json)"
+    assert "C_pain.csv row 2, column '통증점수(VAS)' (assessments.vas): check range" in lines[1]
+    assert err.report["status"] == "failed" and err.report["n_failures"] == n
+    vas = next(
+        c
+        for c in err.report["checks"]
+        if (c["name"], c["table"], c["column"]) == ("range", "assessments", "vas")
+    )
+    assert vas["n_failed"] == 30
+    for ident in _identifiers(truth):
+        assert ident not in str(err)
+
+
+def test_quarantine_sets_aside_a_bad_patient_and_its_rows(site_c):
+    _, raw = site_c
+
+    def bad_ecog(rows):
+        rows[2][rows[0].index("ECOG")] = "7"  # second patient, file row 3
+        return rows
+
+    _edit(raw / "C_patient.csv", bad_ecog)
+    res = ingest_site(SITES / "C.yaml", raw, "C", b"k", quarantine=True)
+    assert len(res.tables["patients"]) == 2
+    assert len(res.tables["treatments"]) == 2 and len(res.tables["assessments"]) == 4
+    q = res.quarantine
+    assert list(q.columns) == ["site", "file", "row", "table", "column", "check", "value"]
+    own = q[q["check"] == "range"]
+    assert own[["file", "row", "column", "value"]].values.tolist() == [
+        ["C_patient.csv", 3, "ECOG", "7"]
+    ]
+    cascade = q[q["check"] == "parent_rejected"]
+    assert sorted(cascade["file"]) == ["C_imaging.csv", "C_pain.csv", "C_pain.csv", "C_rt.csv"]
+    rep = res.report
+    assert rep["status"] == "ok" and rep["n_failures"] == 1 and rep["n_rejected_by_cascade"] == 4
+    for f, acc in rep["files"].items():
+        assert acc["rows_read"] == acc["rows_ingested"] + acc["rows_rejected"], f
+    assert rep["files"]["C_pain.csv"]["rows_rejected"] == 2
+    assert rep["tables"]["patients"] == {
+        "records_read": 3,
+        "records_ingested": 2,
+        "records_rejected": 1,
+    }
+
+
+def test_quarantine_does_not_hide_file_level_problems(site_c):
+    _, raw = site_c
+    (raw / "C_rt.csv").unlink()
+    with pytest.raises(IngestError, match="C_rt.csv row -: check file_present"):
+        ingest_site(SITES / "C.yaml", raw, "C", b"k", quarantine=True)
+
+
+def test_pseudonyms_depend_on_key_and_site(tmp_path):
+    render_site(small_truth("A"), "wide_csv", tmp_path)
+    k1 = ingest_site(SITES / "A.yaml", tmp_path, "A", b"k1").tables["patients"]["patient_key"]
+    k2 = ingest_site(SITES / "A.yaml", tmp_path, "A", b"k2").tables["patients"]["patient_key"]
+    k3 = ingest_site(SITES / "A.yaml", tmp_path, "A2", b"k1").tables["patients"]["patient_key"]
+    assert k1.str.len().eq(20).all() and k1.is_unique
+    assert not set(k1) & set(k2) and not set(k1) & set(k3)
