@@ -293,7 +293,7 @@ def test_table2_discrepancies_against_paper(pf):
     }
     t = table2(pf, PARAMS, paper)
     assert any("(RT): output 4, paper 5" in d for d in t.discrepancies)
-    assert any("RT 4 (66.7%); paper: paper prints 5 (80.0%)" in d for d in t.discrepancies)
+    assert any("RT 4 (66.7%); note on the paper: paper prints 5 (80.0%)" in d for d in t.discrepancies)
     assert not any("Progression in other" in d for d in t.discrepancies)
 
 

@@ -569,5 +569,7 @@ def _discrepancies(values, paper, mapping, a, b, section) -> list[str]:
                 for s, arm in (("idx", a), ("cmp", b))
                 if isinstance(v.get(s), int)
             )
-            out.append(f"{v.get('label') or key}: output {counts}; paper: {target['note']}")
+            out.append(
+                f"{v.get('label') or key}: output {counts}; note on the paper: {target['note']}"
+            )
     return out
