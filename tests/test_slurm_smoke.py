@@ -5,27 +5,16 @@ one with tests/cluster/slurm-up.sh (installing Slurm from Debian if needed) and 
 afterwards with slurm-down.sh. It skips, saying why, when that is impossible.
 """
 
-import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from slurm_cluster import CLUSTER, PROFILES, SUBMITTED, local_cluster, scontrol_job, venv_env
 
-ROOT = Path(__file__).resolve().parents[1]
-CLUSTER = ROOT / "tests" / "cluster"
 SMOKE = CLUSTER / "smoke" / "Snakefile"
-PROFILES = ROOT / "workflow" / "profiles"
 SITES = ("A", "B")
-
-
-def _env() -> dict[str, str]:
-    """Environment whose PATH finds this venv's snakemake first (jobs call it too)."""
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    return env
 
 
 def _run_smoke(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -33,7 +22,7 @@ def _run_smoke(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     shutil.copy(SMOKE, workdir / "Snakefile")
     cmd = [sys.executable, "-m", "snakemake", *args]
     return subprocess.run(
-        cmd, cwd=workdir, env=_env(), check=False, capture_output=True, text=True, timeout=300
+        cmd, cwd=workdir, env=venv_env(), check=False, capture_output=True, text=True, timeout=300
     )
 
 
@@ -42,64 +31,15 @@ def _read_outputs(workdir: Path) -> dict[str, str]:
     return {p.stem: p.read_text() for p in sorted((workdir / "out").glob("*.txt"))}
 
 
-def _cluster_idle() -> bool:
-    """True if `sinfo` answers and shows an idle node."""
-    if shutil.which("sinfo") is None:
-        return False
-    res = subprocess.run(
-        ["sinfo", "--noheader", "--Node", "--format=%T"],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    return res.returncode == 0 and "idle" in res.stdout.split()
-
-
 @pytest.fixture(scope="module")
 def slurm_cluster():
-    """A running local Slurm cluster; started (and stopped) here if none is running."""
-    pytest.importorskip(
-        "snakemake_executor_plugin_slurm",
-        reason="snakemake-executor-plugin-slurm is not installed",
-    )
-    if _cluster_idle():
-        yield
-        return
-    if os.geteuid() != 0:
-        pytest.skip("no Slurm cluster is running and starting one needs root")
-    if shutil.which("sbatch") is None and shutil.which("apt-get") is None:
-        pytest.skip("Slurm is not installed and apt-get is not available to install it")
-    up = subprocess.run(
-        ["bash", str(CLUSTER / "slurm-up.sh")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if up.returncode != 0:
-        pytest.skip(f"could not start a local Slurm cluster: {up.stderr.strip()[-1000:]}")
-    yield
-    down = subprocess.run(
-        ["bash", str(CLUSTER / "slurm-down.sh")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert down.returncode == 0, down.stderr
-
-
-def _scontrol(job_id: str) -> dict[str, str]:
-    """The Key=Value fields of `scontrol show job job_id`."""
-    out = subprocess.run(
-        ["scontrol", "show", "job", job_id], capture_output=True, text=True, check=True
-    ).stdout
-    return dict(re.findall(r"(\w+)=(\S*)", out))
+    """A running local Slurm cluster (see tests/slurm_cluster.py)."""
+    yield from local_cluster()
 
 
 @pytest.mark.slurm
 def test_smoke_workflow_runs_every_job_through_sbatch(slurm_cluster, tmp_path):
-    # The profile's 40 s first status check is lowered only to keep this test short.
+    # The profile's 20 s first status check is lowered only to keep this test short.
     res = _run_smoke(
         tmp_path,
         "--profile",
@@ -111,7 +51,7 @@ def test_smoke_workflow_runs_every_job_through_sbatch(slurm_cluster, tmp_path):
     )
     assert res.returncode == 0, res.stderr[-3000:]
     log = res.stdout + res.stderr
-    submitted = re.findall(r"submitted with SLURM jobid (\d+)", log)
+    submitted = [job_id for job_id, _ in SUBMITTED.findall(log)]
     assert len(submitted) == 3, log[-3000:]
     assert "Falling back to 'sacct'" not in log
 
@@ -128,7 +68,7 @@ def test_smoke_workflow_runs_every_job_through_sbatch(slurm_cluster, tmp_path):
     assert ran_in == set(submitted)
 
     # Slurm itself saw them complete, one run name, with the profile's per-rule resources.
-    jobs = {job_id: _scontrol(job_id) for job_id in submitted}
+    jobs = {job_id: scontrol_job(job_id) for job_id in submitted}
     assert {j["JobState"] for j in jobs.values()} == {"COMPLETED"}
     assert len({j["JobName"] for j in jobs.values()}) == 1
     limits = {(j["TimeLimit"], j["MinMemoryNode"]) for j in jobs.values()}

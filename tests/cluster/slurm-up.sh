@@ -53,7 +53,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null \
             && apt-get install -y -q --no-install-recommends slurm-wlm munge \
                 >>"$STATE/apt.log" 2>&1; } \
         || { [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
-             die "apt-get install slurm-wlm munge failed; see $STATE.apt.log"; }
+             die "apt-get install slurm-wlm munge failed; see $STATE/apt.log"; }
     [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
     log "installed in $(($(date +%s) - t0)) s"
 fi
