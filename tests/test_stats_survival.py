@@ -4,6 +4,7 @@ Every reference value was computed with the R call written next to it.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -267,3 +268,51 @@ def test_stratified_cox_gehan():
     assert (res.lower, res.upper) == pytest.approx((1.76739583312156, 20.3689514965172), rel=1e-9)
     # Wald p is consistent with the reported coef and se.
     assert res.pvalue == pytest.approx(2 * sps.norm.sf(abs(res.coef / res.se)), rel=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::Warning")
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(min_value=4, max_value=12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.integers(1, 6), min_size=2 * n, max_size=2 * n),
+            st.lists(st.booleans(), min_size=2 * n, max_size=2 * n),
+        )
+    )
+)
+def test_stratified_cox_equals_lifelines_on_random_pairs(data):
+    """Independent reference: lifelines' CoxPHFitter (Efron ties, strata) on the same data."""
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
+
+    times, events = data
+    n = len(times) // 2
+    group = ["RT", "SRS"] * n
+    pair = np.repeat(np.arange(n), 2)
+    frame = pd.DataFrame(
+        {"t": times, "e": np.asarray(events, int), "g": [g == "SRS" for g in group], "s": pair}
+    ).astype({"g": int})
+    try:
+        ref = CoxPHFitter().fit(
+            frame,
+            "t",
+            "e",
+            strata=["s"],
+            fit_options={"precision": 1e-12, "r_precision": 1e-14, "max_steps": 500},
+        )
+    except ConvergenceError:  # lifelines cannot fit it either (no information): skip
+        return
+    coef = float(ref.summary.loc["g", "coef"])
+    if not np.isfinite(coef) or abs(coef) > 8:
+        return
+    res = stratified_cox(times, events, group, pair)
+    assert res.coef == pytest.approx(coef, abs=1e-6)
+    assert res.se == pytest.approx(float(ref.summary.loc["g", "se(coef)"]), rel=1e-5)
+
+
+def test_stratified_cox_with_a_non_finite_hazard_ratio_says_so():
+    # every event is in the SRS arm: R coxph warns "coefficient may be infinite"
+    t = [1, 5, 2, 6, 3, 7]
+    e = [1, 0, 1, 0, 1, 0]
+    with pytest.raises(StatsInputError, match="did not converge"):
+        stratified_cox(t, e, ["SRS", "RT"] * 3, [1, 1, 2, 2, 3, 3])

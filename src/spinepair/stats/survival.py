@@ -1,7 +1,7 @@
 """Survival analysis on matched pairs: stratified log-rank, Kaplan-Meier, stratified Cox.
 
-All vectorised with numpy (no Python loop over rows, strata or times), except the Cox
-model, which is fitted by lifelines.
+All vectorised with numpy (no Python loop over rows, strata or times), the stratified
+Cox model included (Newton-Raphson on the Efron partial likelihood).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from scipy import stats as sps
 from spinepair.stats._common import StatsInputError, TestResult, as_bool, as_float, same_length
 
 CONF_TYPES = ("log-log", "log", "plain")
-# lifelines' default stopping rule (Newton decrement < 1e-7) leaves ~1e-5 relative error.
-_COX_FIT = {"precision": 1e-12, "r_precision": 1e-14, "max_steps": 500}
 # R: quantile.survfit(tolerance = sqrt(.Machine$double.eps))
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
@@ -245,16 +243,67 @@ class CoxResult:
     method: str
 
 
+def _efron_fit(t, e, x, s, tol: float = 1e-10, max_iter: int = 50) -> tuple[float, float]:
+    """Coefficient and SE of a one-covariate Cox model stratified by ``s``, Efron ties.
+
+    Newton-Raphson on the Efron partial likelihood with step halving, vectorised over all
+    strata (rows sorted by stratum, time descending; risk-set sums are cumulative sums
+    within stratum read at the end of each (stratum, time) group). O(n log n).
+    """
+    order = np.lexsort((-t, s))
+    t, e, x, s = t[order], e[order], x[order], s[order]
+    new = np.r_[True, (s[1:] != s[:-1]) | (t[1:] != t[:-1])]
+    gid = np.cumsum(new) - 1
+    gend = np.r_[np.flatnonzero(new)[1:], len(t)] - 1
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, len(t)]))
+
+    def risk_sums(w):
+        c = np.cumsum(w)
+        return (c - np.where(first > 0, c[first - 1], 0.0))[gend]
+
+    d = np.bincount(gid, weights=e).astype(int)
+    ev = d > 0
+    x_events = float((x * e).sum())
+    grp = np.repeat(np.flatnonzero(ev), d[ev])
+    frac = (np.arange(len(grp)) - np.repeat(np.cumsum(d[ev]) - d[ev], d[ev])) / d[grp]
+
+    def fit(beta):
+        w = np.exp(beta * x)
+        r0, r1, r2 = risk_sums(w), risk_sums(w * x), risk_sums(w * x * x)
+        e0, e1, e2 = (np.bincount(gid, weights=w * v * e) for v in (1.0, x, x * x))
+        den = r0[grp] - frac * e0[grp]
+        m1 = (r1[grp] - frac * e1[grp]) / den
+        m2 = (r2[grp] - frac * e2[grp]) / den
+        return beta * x_events - np.log(den).sum(), x_events - m1.sum(), -(m2 - m1**2).sum()
+
+    beta, (ll, grad, hess) = 0.0, fit(0.0)
+    for _ in range(max_iter):
+        if hess >= 0:
+            break
+        step = -grad / hess
+        new_ll, new_grad, new_hess = fit(beta + step)
+        while new_ll < ll - 1e-12 and abs(step) > 1e-12:
+            step /= 2
+            new_ll, new_grad, new_hess = fit(beta + step)
+        beta, ll, grad, hess = beta + step, new_ll, new_grad, new_hess
+        if abs(step) < tol:
+            return beta, float(1 / np.sqrt(-hess))
+    raise StatsInputError(
+        "stratified Cox model did not converge (no events with both groups at risk, "
+        "or every event in one group: the hazard ratio is not finite)"
+    )
+
+
 def stratified_cox(time, event, group, strata, reference=None, alpha: float = 0.05) -> CoxResult:
-    """Cox model ``group`` stratified by ``strata``, Efron ties (lifelines CoxPHFitter).
+    """Cox model ``group`` stratified by ``strata``, Efron ties, Wald CI and p.
 
     Equals R ``coxph(Surv(time, event) ~ group + strata(strata))``: HR = exp(coef) of the
     non-reference level, Wald CI exp(coef +- z se) and Wald p. ``reference`` defaults to the
-    first level in sorted order (R's factor default).
+    first level in sorted order (R's factor default). Written here rather than taken from
+    lifelines, whose stratified fit grows quadratically with the number of strata (47 s for
+    1,200 pairs; this takes milliseconds for 100,000).
     """
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError
-
     t, e = _times(time), as_bool(event, "event")
     g, levels = _two_groups(group)
     s, _ = _factor(strata, "strata")
@@ -264,25 +313,18 @@ def stratified_cox(time, event, group, strata, reference=None, alpha: float = 0.
     if reference not in levels:
         raise StatsInputError(f"reference {reference!r} is not a group level {list(levels)}")
     level = levels[1] if reference == levels[0] else levels[0]
-    frame = pd.DataFrame(
-        {"t": t, "e": e.astype(int), "g": (levels[g] == level).astype(int), "s": s}
-    )
-    try:
-        fit = CoxPHFitter(alpha=alpha).fit(frame, "t", "e", strata=["s"], fit_options=_COX_FIT)
-    except ConvergenceError as exc:
-        raise StatsInputError(f"stratified Cox model did not converge: {exc}") from None
-    row = fit.summary.loc["g"]
-    coef, se = float(row["coef"]), float(row["se(coef)"])
+    x = (levels[g] == level).astype(float)
+    coef, se = _efron_fit(np.asarray(t, float), np.asarray(e, bool), x, np.asarray(s))
     z = float(sps.norm.ppf(1 - alpha / 2))
     return CoxResult(
         hr=float(np.exp(coef)),
         lower=float(np.exp(coef - z * se)),
         upper=float(np.exp(coef + z * se)),
-        pvalue=float(row["p"]),
-        coef=coef,
+        pvalue=float(2 * sps.norm.sf(abs(coef / se))),
+        coef=float(coef),
         se=se,
         level=str(level),
         reference=str(reference),
-        method="Cox proportional hazards stratified by pair, Efron ties, Wald CI and p "
-        "(lifelines CoxPHFitter; R coxph with strata())",
+        method="Cox proportional hazards stratified by pair, Efron ties, Newton-Raphson, "
+        "Wald CI and p (equals R coxph with strata())",
     )
