@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from workflow_helpers import copy_project, job_env  # noqa: E402
+from workflow_helpers import copy_project, job_env
 
 
 def timed(workdir: Path, *args: str) -> float:

@@ -9,7 +9,8 @@ everybody else is drawn from broad, plausible distributions. All parameters live
 :mod:`spinepair.simparams`.
 
 Command line: ``python -m spinepair.simulate --seed N --out DIR`` writes the four raw
-exports (``DIR/<site>/``).
+exports (``DIR/<site>/``); with ``--patients N [--sites K]`` it writes a registry-scale
+study instead (see :mod:`spinepair.registry`).
 """
 
 from __future__ import annotations
@@ -441,7 +442,17 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m spinepair.simulate", description=__doc__)
     ap.add_argument("--seed", type=int, default=P.SEED)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument(
+        "--patients", type=int, help="registry scale: total screened patients over all sites"
+    )
+    ap.add_argument("--sites", type=int, default=20, help="registry scale: number of sites")
     args = ap.parse_args(argv)
+    if args.patients is not None:
+        from spinepair.registry import write_registry
+
+        config = write_registry(args.out, args.patients, args.sites, args.seed)
+        print(f"study config -> {config}")
+        return
     for site, truth in simulate(args.seed).items():
         render_site(truth, P.SITES[site]["style"], args.out / site)
         print(f"site {site}: {len(truth['patients'])} patients -> {args.out / site}")

@@ -31,6 +31,28 @@ class MatchStage:
     messages: list[str]
 
 
+def read_eligible(derived_paths, cohort_paths, spec: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The eligible patients' derived rows (only the columns matching needs) and the cohort.
+
+    Reads each site's cohort first and then only its eligible rows and the matching and
+    balance columns of the derived table, so memory follows the eligible cohort, not the
+    registry.
+    """
+    spec_m = matching_spec(spec)
+    wanted = ["patient_key", "arm", *spec_m["exact"], *spec_m["calipers"]]
+    wanted += [v for v in spec.get("balance_variables", []) if v not in wanted]
+    cohort = pd.concat([pd.read_parquet(p) for p in cohort_paths], ignore_index=True)
+    keys = cohort.loc[cohort["eligible"].fillna(False).astype(bool), "patient_key"].tolist()
+    derived = pd.concat(
+        [
+            pd.read_parquet(p, columns=wanted, filters=[("patient_key", "in", keys)])
+            for p in derived_paths
+        ],
+        ignore_index=True,
+    )
+    return derived, cohort
+
+
 def eligible_arms(
     derived: pd.DataFrame, cohort: pd.DataFrame, index_arm: str, comparator_arm: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

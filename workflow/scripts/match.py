@@ -1,9 +1,7 @@
 """match job: pooled eligible patients -> matched pairs, unmatched list, balance, Love plot."""
 
-import pandas as pd
-
 from spinepair.jobio import atomic_path, log, run, write_csv, write_parquet, write_text
-from spinepair.study_match import diagnostic_text, run_match
+from spinepair.study_match import diagnostic_text, read_eligible, run_match
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -11,9 +9,8 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 def work():
     from spinepair.loveplot import love_plot
 
-    derived = pd.concat([pd.read_parquet(p) for p in sm.input.derived], ignore_index=True)
-    cohort = pd.concat([pd.read_parquet(p) for p in sm.input.cohort], ignore_index=True)
     arms, spec = sm.params.arms, dict(sm.params.spec)
+    derived, cohort = read_eligible(sm.input.derived, sm.input.cohort, spec)
     stage = run_match(derived, cohort, spec, arms["index_arm"], arms["comparator_arm"])
     threshold = spec.get("smd_threshold", 0.1)
     text = diagnostic_text(stage, threshold)
