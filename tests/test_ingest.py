@@ -82,7 +82,10 @@ def test_many_failures_message_is_capped(site_c):
     n = len(err.failures)
     assert n > 20
     files = {f["file"] for f in err.failures}
-    assert lines[0] == f"ingest of site C failed: {n} problems in {len(files)} files"
+    k = len(files)
+    assert lines[0] == (
+        f"ingest of site C failed: {n} problem{'s' * (n != 1)} in {k} file{'s' * (k != 1)}"
+    )
     assert len(lines) == 22 and lines[-1] == f"  ... and {n - 20} more (see validation.json)"
     assert "C_pain.csv row 2, column '통증점수(VAS)' (assessments.vas): check range" in lines[1]
     assert err.report["status"] == "failed" and err.report["n_failures"] == n

@@ -9,16 +9,26 @@ the export into one frame of raw strings per CDM table with provenance columns:
 ``_rec`` (the raw row a record is accounted under), ``_col.<c>`` (raw column name of CDM
 column ``c``) and, for long exports, ``_row.<c>`` (the line holding that value).
 Parsing, code maps, units and checks are done by :mod:`spinepair.ingest`.
+
+Normalised, not rejected: a UTF-8 BOM (in a UTF-8 file), CRLF/LF/CR line breaks, spaces
+around cells and headers, full-width ASCII forms (``ＭＲＩ``, ``７``). Rejected, file
+level: a BOM in a non-UTF-8 file, another delimiter than declared, duplicated header
+names. XLSX error cells and uncomputed formulas are read as their text (``#N/A``,
+``=...``) so that ingest rejects the cell.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import unescape
 
 import jsonschema
 import numpy as np
@@ -46,9 +56,20 @@ class Extract:
 class _FileProblem(Exception):
     """A problem that makes a whole file unreadable."""
 
-    def __init__(self, check: str, row: int | None, detail: str, value: str | None = None):
+    def __init__(self, check, row, detail, value=None, column=None):
         super().__init__(detail)
         self.check, self.row, self.detail, self.value = check, row, detail, value
+        self.column = column
+
+
+# Normalised in every cell and header: full-width ASCII forms (U+FF01-FF5E, typed by East
+# Asian input methods) fold to ASCII and the ideographic space to a space; nothing else
+# (no NFKC: it would turn "10²" into "102").
+_WIDE = "[\uff01-\uff5e\u3000]"
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_DELIMITERS = (",", ";", "\t", "|")
+_XL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_XL_CELL = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.DOTALL)
 
 
 @functools.cache
@@ -58,29 +79,95 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-def validate_spec(spec: dict, origin: str = "site spec") -> dict:
-    """Check a spec against the site JSON schema; ConfigError lists every violation by path."""
-    errors = sorted(_validator().iter_errors(spec), key=lambda e: [str(p) for p in e.absolute_path])
+def _semantic_errors(spec: dict) -> list[tuple[tuple, str]]:
+    """Problems the JSON schema cannot see: unknown codecs, bad regexes."""
+    out = []
+    for path, enc in [(("encoding",), spec.get("encoding"))] + [
+        (("sources", i, "encoding"), s.get("encoding")) for i, s in enumerate(spec["sources"])
+    ]:
+        try:
+            if enc is not None:
+                codecs.lookup(enc)
+        except LookupError:
+            out.append((path, f"unknown text encoding {enc!r}"))
+    for i, src in enumerate(spec["sources"]):
+        if "melt" not in src:
+            continue
+        try:
+            groups = set(re.compile(src["melt"]["pattern"]).groupindex)
+        except re.error as exc:
+            out.append((("sources", i, "melt", "pattern"), f"not a valid regex: {exc}"))
+            continue
+        if not {"instance", "field"} <= groups:
+            msg = "the regex needs named groups (?P<instance>...) and (?P<field>...)"
+            out.append((("sources", i, "melt", "pattern"), msg))
+    return out
+
+
+def validate_spec(spec: dict, origin: str = "site spec", lines: dict | None = None) -> dict:
+    """Check a spec against the site JSON schema; ConfigError lists every violation by path.
+
+    ``lines`` (YAML path -> line number) adds the line of each problem to the message.
+    """
+    errors = []  # (path, message, path of the line to show)
+    for e in _validator().iter_errors(spec):
+        path = where = tuple(e.absolute_path)
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
+            where = path + (extra[0],) if extra else path
+        errors.append((path, e.message, where))
+    if not errors:
+        errors = [(p, m, p) for p, m in _semantic_errors(spec)]
     if errors:
-        lines = [
-            f"  at {'/'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}"
-            for e in errors
+        site = spec.get("site") if isinstance(spec.get("site"), str) else None
+        head = f"invalid {origin}" + (f" (site {site})" if site else "") + ":"
+        lines = lines or {}
+        out = [
+            f"  {'line ' + str(lines[w]) + ', ' if w in lines else ''}"
+            f"at {'/'.join(str(x) for x in p) or '(top level)'}: {msg}"
+            for p, msg, w in sorted(errors, key=lambda e: [str(x) for x in e[0]])
         ]
-        raise ConfigError(f"invalid {origin}:\n" + "\n".join(lines))
+        raise ConfigError(head + "\n" + "\n".join(out))
     return spec
+
+
+def _yaml_lines(node, path=()) -> dict[tuple, int]:
+    """YAML path (keys and list indices) -> 1-based line where that value's key starts."""
+    out = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            out.update(_yaml_lines(v, (*path, k.value)))
+            out[(*path, k.value)] = k.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out.update(_yaml_lines(v, (*path, i)))
+    return out
 
 
 def load_spec(path: str | Path) -> dict:
     """Read and validate a site spec YAML file."""
     path = Path(path)
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()  # one parse: the node has the line numbers
+            spec = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read site spec {path}: {exc}") from None
-    return validate_spec(spec if spec is not None else {}, origin=f"site spec {path}")
+    if spec is not None and not isinstance(spec, dict):
+        raise ConfigError(f"invalid site spec {path}: line 1: a mapping of keys is expected")
+    lines = _yaml_lines(node) if node is not None else {}
+    return validate_spec(spec or {}, origin=f"site spec {path}", lines=lines)
 
 
 def _decode(data: bytes, encoding: str) -> str:
+    """Decoded text without a BOM, with every line break (CRLF, CR, LF) as LF."""
+    utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    if data.startswith(codecs.BOM_UTF8) and not utf8:
+        detail = f"the file starts with a UTF-8 byte-order mark but the spec declares {encoding}"
+        raise _FileProblem("encoding", 1, detail + " (re-saved as UTF-8?)")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -90,7 +177,8 @@ def _decode(data: bytes, encoding: str) -> str:
             line,
             f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid {encoding}",
         ) from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _csv_grid(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame, pd.Series]:
@@ -151,7 +239,45 @@ def _xlsx_grid(path: Path, sheet: str) -> tuple[list[str], pd.DataFrame, pd.Seri
     grid = pd.DataFrame(rows[1:], dtype=object, columns=range(len(header)))
     grid = grid.astype(str).where(grid.notna(), None)
     grid.index = np.arange(2, len(rows) + 1)
+    for (row, col), text in _xlsx_marks(path, sheet).items():
+        keep = row not in grid.index or col >= len(header)
+        if not keep and (text.startswith("#") or grid.at[row, col] in (None, "")):
+            grid.at[row, col] = text
     return header, grid, pd.Series(len(header), index=grid.index)
+
+
+def _xlsx_marks(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, column index) -> error code (``#N/A``) or ``=formula`` of such cells of a sheet.
+
+    Calamine reads error cells as empty and formulas as their stored result (empty when
+    never computed); these marks let the cell checks reject them instead.
+    """
+    with zipfile.ZipFile(path) as zf:
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        rid = next(
+            s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+            for s in book.iter(f"{_XL}sheet")
+            if s.get("name") == sheet
+        )
+        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+        xml = zf.read(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    text = xml.decode("utf-8")
+    if 't="e"' not in text and "<f" not in text:
+        return {}
+    marks = {}
+    for letters, row, attrs, body in _XL_CELL.findall(text):
+        body = body or ""
+        col = 0
+        for ch in letters:
+            col = col * 26 + ord(ch) - 64
+        if 't="e"' in attrs:
+            value = re.search(r"<v>(.*?)</v>", body)
+            marks[(int(row), col - 1)] = value[1] if value else "#ERROR"
+        elif "<f" in body:
+            formula = re.search(r"<f[^>]*>(.*?)</f>", body, re.DOTALL)
+            marks[(int(row), col - 1)] = "=" + (formula[1] if formula else "(shared formula)")
+    return {k: unescape(v) for k, v in marks.items()}
 
 
 def _frame(grid: pd.DataFrame, header: list[str]) -> pd.DataFrame:
@@ -271,6 +397,18 @@ def _pivot_long(
         )
     if missing:
         return {}, pd.Series(dtype=np.int64)
+    for raw in [c for c in df.columns if c not in names.values()]:
+        ex.warnings.append(
+            {
+                "site": site,
+                "file": rel,
+                "row": 1,
+                "column": raw,
+                "table": None,
+                "check": "extra_column",
+                "detail": f"unknown column {raw!r} ignored",
+            }
+        )
     long = df[list(names.values())].set_axis(list(names), axis=1)
     long["_line"] = df.index.to_numpy()
     entities: dict = source["entities"]
@@ -365,6 +503,34 @@ def _fail(site, file, row, column, cdm_column, table, check, detail, value=None,
     }
 
 
+def _fold(s: pd.Series) -> pd.Series:
+    """Fold full-width ASCII forms to ASCII (see ``_WIDE``), only where present."""
+    hit = s.str.contains(_WIDE, regex=True, na=False)
+    if not hit.any():
+        return s
+    return s.where(~hit, s[hit].map(lambda v: v.translate(_FOLD))).astype("string[pyarrow]")
+
+
+def _check_header(header: list[str], delimiter: str | None) -> None:
+    """File-level header problems: another delimiter than declared, duplicated names."""
+    if delimiter is not None and len(header) == 1:
+        found = [d for d in _DELIMITERS if d != delimiter and d in header[0]]
+        if found:
+            raise _FileProblem(
+                "delimiter",
+                1,
+                f"the header has no {delimiter!r} but contains {found[0]!r}: the file seems "
+                f"delimited by {found[0]!r}, the spec declares {delimiter!r}",
+            )
+    seen: dict[str, int] = {}
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+    dups = [n for n, k in seen.items() if k > 1 and n]
+    if dups:
+        detail = f"column {dups[0]!r} appears {seen[dups[0]]} times in the header"
+        raise _FileProblem("unique_column", 1, detail, column=dups[0])
+
+
 def _read_file(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site: str) -> None:
     fmt = source["format"]
     if fmt == "xlsx":
@@ -385,9 +551,11 @@ def _read_file(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site
                     "detail": "file does not end with a line break (truncated?)",
                 }
             )
+    header = [h.translate(_FOLD).strip() for h in header]
+    _check_header(header, None if fmt == "xlsx" else source.get("delimiter", ","))
     ex.files[rel] = {"format": fmt}
     width = len(header)
-    grid = grid.apply(lambda s: s.astype("string[pyarrow]").str.strip())
+    grid = grid.apply(lambda s: _fold(s.astype("string[pyarrow]")).str.strip())
     blank = (grid.isna() | grid.eq("")).all(axis=1)
     bad = (nfields != width) & ~blank
     table = source.get("table")
@@ -452,7 +620,7 @@ def read_site(spec: dict, raw_dir: str | Path, site: str) -> Extract:
                         site,
                         name,
                         exc.row,
-                        None,
+                        exc.column,
                         None,
                         source.get("table"),
                         exc.check,

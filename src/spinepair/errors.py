@@ -12,6 +12,7 @@ class ConfigError(SpinepairError):
 class IngestError(SpinepairError):
     """A site's raw export failed validation; the message lists every failure found."""
 
-    def __init__(self, message: str, failures: list[dict] | None = None):
+    def __init__(self, message: str, failures: list[dict] | None = None, report=None):
         super().__init__(message)
         self.failures = failures or []
+        self.report = report  # the validation report (dict) of the failed ingest, if any

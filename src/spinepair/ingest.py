@@ -6,6 +6,8 @@ header = 1), raw and CDM column, check and offending value (never for identifier
 columns). Strict mode (default) raises :class:`IngestError` on any failure; with
 ``quarantine=True`` invalid records (and the children of rejected patients) are set aside
 and the site continues, except for file-level problems, which always fail the site.
+Dates before 1901 are rejected as placeholders; dates after the day of ingest only warn
+(``date_future`` in the report's warnings).
 """
 
 from __future__ import annotations
@@ -45,7 +47,14 @@ FILE_CHECKS = {
     "field_count": "every row has as many fields as the header",
     "required_column": "every mapped raw column is present",
     "unique_attribute": "an EAV record gives each attribute once",
+    "delimiter": "the file uses the declared delimiter",
+    "unique_column": "no column name appears twice in a header",
+    "patients_present": "the export has at least one patient row",
 }
+# Dates before this are placeholders (Excel's day 0 is 1900-01-00), not clinical dates.
+DATE_MIN = pd.Timestamp("1901-01-01")
+# A spreadsheet error code or an unevaluated formula where a value should be.
+SHEET_JUNK = r"=|#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|ERROR)"
 # (name, table, column, left, right, description): left <= right when both are known.
 DATE_ORDER = (
     (
@@ -146,6 +155,8 @@ class _Checker:
         self.site, self.spec = site, spec
         self.checks: list[dict] = []
         self.fails: list[pd.DataFrame] = []
+        self.warnings: list[dict] = []
+        self.today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
         self.formats = list(spec.get("date_formats", ["%Y-%m-%d"]))
         if spec.get("excel_dates"):
             self.formats += ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
@@ -203,8 +214,18 @@ class _Checker:
             if col.name in ("patient_key", *ADAPTER_FIELDS):
                 continue
             s, name = raw[col.name], col.name
+            self.register("spreadsheet_value", table, name, "not a spreadsheet error or formula")
+            text = s if isinstance(s.dtype, pd.StringDtype) else s.astype("string")
+            junk = text.str.match(SHEET_JUNK, na=False).astype(bool)
+            detail = "a spreadsheet error code or formula, not a value (export values only)"
+            self.fail(raw, table, junk, name, "spreadsheet_value", detail, s)
             parsed = self._value(
-                table, raw, col, s, codes.get(f"{table}.{name}"), units.get(f"{table}.{name}", "Gy")
+                table,
+                raw,
+                col,
+                s.mask(junk),
+                codes.get(f"{table}.{name}"),
+                units.get(f"{table}.{name}", "Gy"),
             )
             if not col.nullable:
                 self.register("required", table, name, f"{name} present")
@@ -216,16 +237,17 @@ class _Checker:
         name = col.name
         if col.kind == "cat":
             if codemap:
+                orig = s
                 s = s.map(codemap, na_action="ignore").astype("string").where(s.notna())
                 self.register("vocabulary", table, name, f"code in {sorted(codemap)}")
                 self.fail(
                     raw,
                     table,
-                    s.isna() & raw[name].notna(),
+                    s.isna() & orig.notna(),
                     name,
                     "vocabulary",
                     f"unknown code (known: {', '.join(sorted(codemap))})",
-                    raw[name],
+                    orig,
                 )
             else:
                 self.register("vocabulary", table, name, f"one of {list(col.values)}")
@@ -258,11 +280,23 @@ class _Checker:
                 f"not a date in format {' or '.join(self.formats)}",
                 s,
             )
-            return out.dt.normalize()
+            self.register("date_range", table, name, f"{DATE_MIN:%Y-%m-%d} <= {name}")
+            early = out.notna() & (out < DATE_MIN)
+            why = f"before {DATE_MIN:%Y-%m-%d} (a placeholder such as Excel's day 0?)"
+            self.fail(raw, table, early, name, "date_range", why, s)
+            self._warn_future(raw, table, name, out.notna() & (out > self.today))
+            return out.dt.normalize().where(~early)
         if col.kind in ("int", "float"):
             num = pd.to_numeric(s, errors="coerce").astype("Float64")
             self.register("number", table, name, "a number")
-            self.fail(raw, table, num.isna() & s.notna(), name, "number", "not a number", s)
+            bad = num.isna() & s.notna()
+            why = pd.Series("not a number", index=s.index)
+            if bad.any():
+                comma = s.str.contains(",", regex=False, na=False).astype(bool)
+                why = why.mask(
+                    comma, "not a number (digit grouping or decimal comma? write 1200.5)"
+                )
+            self.fail(raw, table, bad, name, "number", why, s)
             if unit == "cGy":
                 num = num / 100
             if col.kind == "int":
@@ -273,12 +307,39 @@ class _Checker:
             if col.lo is not None or col.hi is not None:
                 lo = -np.inf if col.lo is None else col.lo
                 hi = np.inf if col.hi is None else col.hi
-                self.register("range", table, name, f"{lo} <= {name} <= {hi} (in Gy for doses)")
+                unit_note = " (Gy)" if name.endswith("_gy") else ""
+                self.register("range", table, name, f"{lo} <= {name} <= {hi}{unit_note}")
                 bad = num.notna() & ((num < lo) | (num > hi))
-                self.fail(raw, table, bad, name, "range", f"outside the range {lo}..{hi}", s)
+                why = pd.Series(f"outside the range {lo}..{hi}", index=s.index)
+                if name.endswith("_gy") and unit == "Gy":  # 3000 "Gy": a dose in cGy?
+                    hint = " Gy (a dose in cGy where the spec declares Gy?)"
+                    why = why.mask((num > hi).fillna(False).astype(bool), why + hint)
+                self.fail(raw, table, bad, name, "range", why, s)
                 num = num.where(~bad)
             return num.round().astype("Int64") if col.kind == "int" else num
         return s.astype("string")
+
+    def _warn_future(self, raw: pd.DataFrame, table: str, name: str, mask) -> None:
+        """A date after the day of ingest: a warning naming the cell (see the report)."""
+        self.register("date_future", table, name, f"{name} not after the day of ingest (warns)")
+        mask = pd.Series(mask, index=raw.index).fillna(False).astype(bool)
+        if not mask.any():
+            return
+        sub = raw.loc[mask]
+        rowcol = f"_row.{name}" if f"_row.{name}" in raw else "_row"
+        cols = sub.get(f"_col.{name}", pd.Series(name, index=sub.index))
+        for file, row, col, value in zip(sub["_file"], sub[rowcol], cols, sub[name], strict=True):
+            self.warnings.append(
+                {
+                    "site": self.site,
+                    "file": file,
+                    "row": int(row),
+                    "column": col,
+                    "table": table,
+                    "check": "date_future",
+                    "detail": f"date {value!r} is after the day of ingest",
+                }
+            )
 
     def structure(self, raw: dict, parsed: dict) -> None:
         """Uniqueness, referential integrity and date order across tables."""
@@ -385,9 +446,27 @@ def _check_spec_covers(spec: dict) -> None:
             raise ConfigError(f"site {spec['site']}: no raw column is mapped to {cols}")
 
 
+def _check_patients_present(ex: Extract, patients: pd.DataFrame, site: str) -> None:
+    """A file-level failure when the readable export holds no patient row at all."""
+    files = [f for f, info in ex.files.items() if "patients" in info.get("tables", [])]
+    if len(patients) or not files or any(f["file"] in files for f in ex.failures):
+        return  # rows present, or the patients file itself failed (already reported)
+    detail = "no patient rows: the export is empty or has only a header"
+    ex.failures.append(
+        {"site": site, "file": files[0], "row": 2, "column": None, "cdm_column": None}
+        | {"table": "patients", "check": "patients_present", "value": None}
+        | {"detail": detail, "rec": 2}
+    )
+
+
 def _message(site: str, failures: list[dict]) -> str:
     files = {f["file"] for f in failures}
-    lines = [f"ingest of site {site} failed: {len(failures)} problems in {len(files)} files"]
+    n, k = len(failures), len(files)
+    lines = [
+        f"ingest of site {site} failed: {n} problem{'s' * (n != 1)} in {k} file{'s' * (k != 1)}"
+    ]
+    # problems with a whole file first: they usually explain the rest (e.g. orphans)
+    failures = sorted(failures, key=lambda f: f["check"] not in FILE_CHECKS)
     for f in failures[:MAX_SHOWN]:
         where = f"{f['file']} row {f['row'] if f['row'] is not None else '-'}"
         if f["column"] is not None:
@@ -426,6 +505,10 @@ def ingest_site(
         raw[t] = raw[t].reindex(columns=raw[t].columns.union(_empty_raw(t).columns, sort=False))
     parsed = {t: chk.parse(t, raw[t]) for t in TABLE_NAMES}
     chk.structure(raw, parsed)
+    for w in chk.warnings:
+        LOG.warning("site %s, %s row %s: %s", site, w["file"], w["row"], w["detail"])
+    ex.warnings.extend(chk.warnings)
+    _check_patients_present(ex, raw["patients"], site)
 
     read_fails = pd.DataFrame(ex.failures, columns=["site", *FAILURE_FIELDS]).drop(columns="site")
     no_cell = read_fails.iloc[:0].assign(idx=pd.Series(dtype="int64"))
@@ -485,9 +568,7 @@ def ingest_site(
     report = _report(site, spec, quarantine, failed, ex, raw, rejected, chk, allf, problems)
     if failed:
         failures = _records(problems, site)
-        err = IngestError(_message(site, failures), failures)
-        err.report = report
-        raise err
+        raise IngestError(_message(site, failures), failures, report=report)
     for t in TABLE_NAMES:
         cdm_schema(t).validate(tables[t])
     q = allf[["file", "row", "table", "column", "check", "value"]].copy()

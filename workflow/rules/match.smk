@@ -39,6 +39,7 @@ rule attrition:
         attrition=expand(out("cohort/{site}.attrition.csv"), site=SITES),
         cohort=expand(out("cohort/{site}.parquet"), site=SITES),
         pairs=out("matched/pairs.parquet"),
+        reports=expand(out("ingested/{site}/validation.json"), site=SITES),
     output:
         table=report(
             out("attrition/attrition.csv"),

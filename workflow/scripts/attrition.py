@@ -1,4 +1,7 @@
-"""attrition job: per-site eligibility counts + matching -> pooled table and flow diagram."""
+"""attrition job: ingest quarantine + eligibility counts + matching -> pooled table, diagram."""
+
+import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -15,6 +18,7 @@ def work():
         [pd.read_csv(p) for p in sm.input.attrition],
         pd.concat([pd.read_parquet(p) for p in sm.input.cohort], ignore_index=True),
         pd.read_parquet(sm.input.pairs),
+        [json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.reports],
     )
     write_csv(table, sm.output.table)
     write_text(table.to_markdown(index=False) + "\n", sm.output.markdown)

@@ -1,7 +1,7 @@
 """ingest job: one site's raw export -> validated CDM Parquet tables (thin wrapper)."""
 
 from spinepair.ingest import ingest_site
-from spinepair.jobio import log, run, write_json, write_parquet
+from spinepair.jobio import run, write_json, write_parquet
 from spinepair.pseudonym import load_site_key
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -18,8 +18,6 @@ def work():
         write_parquet(result.tables[table], path)
     write_parquet(result.quarantine, sm.output.quarantine)
     write_json(result.report, sm.output.report)
-    for warning in result.report.get("warnings", []):
-        log.warning("site %s: %s", site, warning)
 
 
 run(work, sm.log[0], f"ingest of site {sm.wildcards.site}")
