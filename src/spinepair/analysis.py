@@ -41,6 +41,15 @@ def analysis_params(analysis_cfg: dict, study_cfg: dict) -> dict:
     return params
 
 
+def read_paired_derived(derived_paths, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Derived rows of the patients in pairs only (memory follows the pairs, not the sites)."""
+    keys = pd.concat([pairs["index_key"], pairs["comparator_key"]]).astype(str).tolist()
+    return pd.concat(
+        [pd.read_parquet(p, filters=[("patient_key", "in", keys)]) for p in derived_paths],
+        ignore_index=True,
+    )
+
+
 def load_reference(path: str | None) -> dict | None:
     """The published figures to compare against (``analysis.reference_figures``), if any."""
     if not path:

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.analysis import ENDPOINTS, analyse, analysis_params, load_reference
+from spinepair.analysis import (
+    ENDPOINTS,
+    analyse,
+    analysis_params,
+    load_reference,
+    read_paired_derived,
+)
 from spinepair.jobio import atomic_path, log, run, write_csv, write_text
 from spinepair.publish import write_table
 
@@ -15,10 +21,11 @@ def work():
     from spinepair.kmplot import km_figure
     from spinepair.survival_summary import km_inputs
 
-    derived = pd.concat([pd.read_parquet(p) for p in sm.input.derived], ignore_index=True)
+    pairs = pd.read_parquet(sm.input.pairs)
+    derived = read_paired_derived(sm.input.derived, pairs)
     params = analysis_params(dict(sm.params.analysis), dict(sm.params.study))
     reference = load_reference(params.get("reference_figures"))
-    result = analyse(derived, pd.read_parquet(sm.input.pairs), params, reference)
+    result = analyse(derived, pairs, params, reference)
     for name, table in result.tables.items():
         write_table(table, Path(sm.output[name]).with_suffix(""), params.get("mask_below"))
         for note in table.discrepancies:
@@ -27,8 +34,9 @@ def work():
         groups, pvalue = km_inputs(result.pairs, endpoint, params)
         png = Path(sm.output[f"km_{endpoint}"])
         with atomic_path(png) as tmp_png, atomic_path(png.with_suffix(".svg")) as tmp_svg:
-            km_figure(groups, title, pvalue, None, tmp_png, tmp_svg,
-                      conf_type=params["km"]["conf_type"])
+            km_figure(
+                groups, title, pvalue, None, tmp_png, tmp_svg, conf_type=params["km"]["conf_type"]
+            )
     write_csv(result.survival, sm.output.survival)
     write_text(result.summary, sm.output.summary)
 
