@@ -325,3 +325,35 @@ def test_optimal_equals_brute_force(index_rows, comp_rows, data):
     greedy = match(index, comp, {**spec, "method": "greedy"})
     got = dict(zip(greedy.pairs["index_key"], greedy.pairs["comparator_key"], strict=True))
     assert got == reference_greedy(index, comp, {**spec, "method": "greedy"})
+
+
+def test_auto_is_optimal_in_small_strata_and_greedy_in_large_ones():
+    rng = np.random.default_rng(7)
+
+    def cohort(n, prefix):
+        return pd.DataFrame(
+            {
+                "patient_key": [f"{prefix}{i:04d}" for i in range(n)],
+                "sex": rng.choice(["F", "M"], n, p=[0.2, 0.8]),
+                "age": rng.normal(60, 8, n).round(1),
+                "year": rng.integers(2005, 2013, n).astype(float),
+            }
+        )
+
+    index, comparator = cohort(60, "i"), cohort(300, "c")
+    base = {"distance": "mahalanobis", "exact": ["sex"], "calipers": {"age": 4, "year": 1}}
+    optimal = match(index, comparator, {**base, "method": "optimal"}).pairs
+    greedy = match(index, comparator, {**base, "method": "greedy"}).pairs
+    n_f = (index["sex"] == "F").sum() * (comparator["sex"] == "F").sum()
+    auto = match(index, comparator, {**base, "method": "auto", "optimal_max_pairs": int(n_f)})
+    female = set(index.loc[index["sex"] == "F", "patient_key"])
+
+    def part(pairs, women):
+        keep = pairs["index_key"].isin(female) == women
+        return sorted(zip(pairs.loc[keep, "index_key"], pairs.loc[keep, "comparator_key"]))
+
+    assert part(auto.pairs, True) == part(optimal, True)  # small stratum: optimal
+    assert part(auto.pairs, False) == part(greedy, False)  # large stratum: greedy
+    assert part(optimal, False) != part(greedy, False)  # the two methods do differ here
+    everything = match(index, comparator, {**base, "method": "auto"}).pairs
+    assert everything.equals(optimal)  # default limit: every stratum is small

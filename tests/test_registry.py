@@ -162,7 +162,7 @@ def test_written_study_is_valid(tmp_path):
     schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
     jsonschema.validate(cfg, schema)
     assert cfg["sites"] == ["R01", "R02", "R03", "R04"]
-    assert cfg["matching"]["method"] == "greedy"
+    assert cfg["matching"]["method"] == "auto"
     assert cfg["raw_root"] == str(tmp_path)
     assert cfg["pseudonymisation"]["key_file"] == str(ROOT / "config" / "demo.key")
     site_schema = yaml.safe_load((ROOT / "schemas" / "site.schema.yaml").read_text())

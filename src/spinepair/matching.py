@@ -16,9 +16,11 @@ import pandas as pd
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-METHODS = ("optimal", "greedy")
+METHODS = ("optimal", "greedy", "auto")
 DISTANCES = ("mahalanobis", "standardized")
-SPEC_KEYS = ("method", "distance", "exact", "calipers")
+SPEC_KEYS = ("method", "distance", "exact", "calipers", "optimal_max_pairs")
+# method "auto": optimal in strata with at most this many index x comparator pairs, else greedy
+OPTIMAL_MAX_PAIRS = 25_000_000
 _CHUNK = 4_000_000  # candidate window elements examined per vectorised step
 _TIE_DECIMALS = 10  # distances equal to 1e-10 are ties, broken by comparator id
 _TARGET = 24  # greedy: aim for about this many candidates per index patient in the first pass
@@ -66,6 +68,9 @@ def validate_spec(spec: dict, columns, table: str = "input") -> None:
                 f"matching spec: caliper for {var!r} must be a positive finite number, "
                 f"got {width!r}"
             )
+    limit = spec.get("optimal_max_pairs", OPTIMAL_MAX_PAIRS)
+    if isinstance(limit, bool) or not isinstance(limit, Real) or limit < 0:
+        raise ValueError(f"matching spec: optimal_max_pairs must be >= 0, got {limit!r}")
     both = sorted(set(exact) & set(calipers))
     if both:
         raise ValueError(f"matching spec: {both} both exact and caliper variables; choose one")
@@ -83,7 +88,9 @@ def match(
     within-arm covariance of all complete rows of both inputs (as MatchIt), or
     ``standardized`` (same with the covariance's diagonal only); ``distance`` is the square
     root of the quadratic form. Index patients are processed, and ties broken, by id as a
-    string, so the result does not depend on row order.
+    string, so the result does not depend on row order. ``method`` is ``optimal``,
+    ``greedy`` or ``auto``: optimal within the exact strata having at most
+    ``optimal_max_pairs`` (default 25 million) index x comparator pairs, greedy elsewhere.
 
     >>> idx = pd.DataFrame({"patient_key": ["a", "b"], "sex": ["F", "M"], "age": [50, 70]})
     >>> cmp = pd.DataFrame({"patient_key": ["x", "y"], "sex": ["F", "F"], "age": [52, 80]})
@@ -116,8 +123,10 @@ def match(
     args = (xi, xc, si, sc, np.array([calipers[v] for v in cvars]), xi @ transform, xc @ transform)
     if spec["method"] == "greedy":
         chosen, n_cand = _greedy(*args, reach)
-    else:
+    elif spec["method"] == "optimal":
         chosen, n_cand = _optimal(*args)
+    else:
+        chosen, n_cand = _auto(args, reach, len(labels), spec)
 
     matched = np.flatnonzero(chosen >= 0)
     comp = chosen[matched]
@@ -373,6 +382,17 @@ def _greedy(xi, xc, si, sc, cal, zi, zc, reach):
         chosen[i] = cand[k]
         used[cand[k]] = True
     return chosen, n_cand
+
+
+def _auto(args, reach, n_strata: int, spec: dict):
+    """Optimal within the strata small enough for it, greedy within the others."""
+    xi, xc, si, sc, *rest = args
+    size = np.bincount(si[si >= 0], minlength=n_strata) * np.bincount(sc, minlength=n_strata)
+    small = size <= spec.get("optimal_max_pairs", OPTIMAL_MAX_PAIRS)
+    in_small = (si >= 0) & small[np.maximum(si, 0)]
+    opt, opt_cand = _optimal(xi, xc, np.where(in_small, si, -1), sc, *rest)
+    gre, gre_cand = _greedy(xi, xc, np.where(in_small, -1, si), sc, *rest, reach)
+    return np.where(in_small, opt, gre), np.where(in_small, opt_cand, gre_cand)
 
 
 def _optimal(xi, xc, si, sc, cal, zi, zc):

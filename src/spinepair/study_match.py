@@ -16,6 +16,8 @@ SPEC_KEYS = ("method", "distance", "exact")
 def matching_spec(config_matching: dict) -> dict:
     """The spinepair.matching spec from the config's matching section (calipers as a list)."""
     spec = {k: config_matching[k] for k in SPEC_KEYS}
+    if "optimal_max_pairs" in config_matching:
+        spec["optimal_max_pairs"] = config_matching["optimal_max_pairs"]
     spec["calipers"] = {c["variable"]: c["width"] for c in config_matching["calipers"]}
     return spec
 
