@@ -439,9 +439,8 @@ def year_1900(raw: Raw) -> Expect:
 
 @kind()
 def future_date(raw: Raw) -> Expect:
-    """A last follow-up in 2099: kept, with a warning naming the cell."""
-    row, col = raw.set_value("patients", "last_followup_date", 2, raw.date("2099-05-05"))
-    return Expect("warn", "date_future", raw.label("patients"), row, col)
+    """A last follow-up in 2099: rejected, the cell named."""
+    return _fail_at(raw, "patients", "last_followup_date", 2, raw.date("2099-05-05"), "date_future")
 
 
 @kind()

@@ -28,8 +28,9 @@ def _cents(lo: float, hi: float, scale: int = 100):
 @st.composite
 def patient(draw, pid: str):
     """One patient: its patients row and child rows with a valid date order."""
-    birth = draw(st.integers(0, 20000))
-    primary = birth + draw(st.integers(6000, 30000))
+    # dates stay before the day of ingest: at most 1930 + 41 + 41 + 5.5 + 4.8 + 2.7 y = mid 2025
+    birth = draw(st.integers(0, 15000))
+    primary = birth + draw(st.integers(6000, 15000))
     spine = primary + draw(st.integers(0, 2000))
     n_courses = draw(st.integers(0, 4))
     courses, start = [], spine
@@ -55,7 +56,7 @@ def patient(draw, pid: str):
         start = end
     last_start = max([c["start_date"] for c in courses], default=_day(spine))
     last_end = max([c["end_date"] for c in courses], default=_day(spine))
-    last_fu = (last_end - EPOCH).days + draw(st.integers(0, 1500))
+    last_fu = (last_end - EPOCH).days + draw(st.integers(0, 1000))
     death = draw(st.none() | st.integers((last_start - EPOCH).days, last_fu))
     event_day = st.integers(spine, last_fu).map(_day)
     sex = draw(st.sampled_from(model.SEXES))

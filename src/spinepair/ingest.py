@@ -6,8 +6,8 @@ header = 1), raw and CDM column, check and offending value (never for identifier
 columns). Strict mode (default) raises :class:`IngestError` on any failure; with
 ``quarantine=True`` invalid records (and the children of rejected patients) are set aside
 and the site continues, except for file-level problems, which always fail the site.
-Dates before 1901 are rejected as placeholders; dates after the day of ingest only warn
-(``date_future`` in the report's warnings).
+Dates before 1901 are rejected as placeholders, and dates after the day of ingest as
+impossible (``date_future``).
 """
 
 from __future__ import annotations
@@ -284,8 +284,11 @@ class _Checker:
             early = out.notna() & (out < DATE_MIN)
             why = f"before {DATE_MIN:%Y-%m-%d} (a placeholder such as Excel's day 0?)"
             self.fail(raw, table, early, name, "date_range", why, s)
-            self._warn_future(raw, table, name, out.notna() & (out > self.today))
-            return out.dt.normalize().where(~early)
+            self.register("date_future", table, name, f"{name} not after the day of ingest")
+            future = out.notna() & (out > self.today)
+            why = "after the day of ingest (a typing error, or a planned date?)"
+            self.fail(raw, table, future, name, "date_future", why, s)
+            return out.dt.normalize().where(~early & ~future)
         if col.kind in ("int", "float"):
             num = pd.to_numeric(s, errors="coerce").astype("Float64")
             self.register("number", table, name, "a number")
@@ -318,28 +321,6 @@ class _Checker:
                 num = num.where(~bad)
             return num.round().astype("Int64") if col.kind == "int" else num
         return s.astype("string")
-
-    def _warn_future(self, raw: pd.DataFrame, table: str, name: str, mask) -> None:
-        """A date after the day of ingest: a warning naming the cell (see the report)."""
-        self.register("date_future", table, name, f"{name} not after the day of ingest (warns)")
-        mask = pd.Series(mask, index=raw.index).fillna(False).astype(bool)
-        if not mask.any():
-            return
-        sub = raw.loc[mask]
-        rowcol = f"_row.{name}" if f"_row.{name}" in raw else "_row"
-        cols = sub.get(f"_col.{name}", pd.Series(name, index=sub.index))
-        for file, row, col, value in zip(sub["_file"], sub[rowcol], cols, sub[name], strict=True):
-            self.warnings.append(
-                {
-                    "site": self.site,
-                    "file": file,
-                    "row": int(row),
-                    "column": col,
-                    "table": table,
-                    "check": "date_future",
-                    "detail": f"date {value!r} is after the day of ingest",
-                }
-            )
 
     def structure(self, raw: dict, parsed: dict) -> None:
         """Uniqueness, referential integrity and date order across tables."""
