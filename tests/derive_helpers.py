@@ -79,3 +79,19 @@ def site(patient: dict | None = None, *, key: str = "p1", **children: list[dict]
 def merge_sites(*sites: dict) -> dict:
     """Concatenate one-patient sites into one site."""
     return {t: pd.concat([s[t] for s in sites], ignore_index=True) for t in TABLES}
+
+
+# A 10-fraction RT course over days 0..13 at L4, the primary treatment.
+RT_COURSE = {
+    "course": 1,
+    "modality": "RT",
+    "machine": "linac",
+    "start_date": day(0),
+    "end_date": day(13),
+    "total_dose_gy": 30.0,
+    "fractions": 10,
+    "isodose_pct": None,
+    "coverage_pct": None,
+    "levels": "L4",
+    "intent": "primary",
+}

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 import yaml
-from derive_helpers import T0, day, merge_sites, site
+from derive_helpers import RT_COURSE, T0, day, merge_sites, site
 
 from spinepair.derive import DEFAULT_PARAMS, SCHEMA_PATH, derive_site, schema
 from spinepair.errors import ConfigError, SpinepairError
@@ -70,20 +70,6 @@ EXPECTED_COLUMNS = (
         "followup_mri",
     ]
 )
-
-RT_COURSE = {
-    "course": 1,
-    "modality": "RT",
-    "machine": "linac",
-    "start_date": day(0),
-    "end_date": day(13),
-    "total_dose_gy": 30.0,
-    "fractions": 10,
-    "isodose_pct": None,
-    "coverage_pct": None,
-    "levels": "L4",
-    "intent": "primary",
-}
 
 
 def test_contract_columns_order_dtypes_and_sorting():

@@ -6,7 +6,7 @@ from Chow et al. 2012 (Int J Radiat Oncol Biol Phys 82:1730), as stated in each 
 
 import pandas as pd
 import pytest
-from derive_helpers import day, site
+from derive_helpers import RT_COURSE, day, site
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -129,21 +129,7 @@ def test_visit_ties_go_to_earlier_date():
 
 def test_post_window_is_relative_to_treatment_end():
     # 10-fraction RT over days 0..13: target = day 43, window days 34..58
-    rt = [
-        {
-            "course": 1,
-            "modality": "RT",
-            "machine": "linac",
-            "start_date": day(0),
-            "end_date": day(13),
-            "total_dose_gy": 30.0,
-            "fractions": 10,
-            "isodose_pct": None,
-            "coverage_pct": None,
-            "levels": "L4",
-            "intent": "primary",
-        }
-    ]
+    rt = [RT_COURSE]
     r = _one(treatments=rt, assessments=_visits((0, 6, "otc"), (30, 0, "none"), (50, 5, "otc")))
     assert r.vas_post == 5 and r.pain_response == "stable"
 

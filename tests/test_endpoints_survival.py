@@ -6,7 +6,7 @@ Months are days / 30.4375; e.g. R: as.numeric(as.Date("2010-05-30") - as.Date("2
 
 import pandas as pd
 import pytest
-from derive_helpers import day, site
+from derive_helpers import RT_COURSE, day, site
 
 from spinepair.derive import derive_site
 
@@ -81,21 +81,7 @@ def test_followup_mri():
 
 
 def test_time_origin_treatment_end():
-    rt = [
-        {
-            "course": 1,
-            "modality": "RT",
-            "machine": "linac",
-            "start_date": day(0),
-            "end_date": day(13),
-            "total_dose_gy": 30.0,
-            "fractions": 10,
-            "isodose_pct": None,
-            "coverage_pct": None,
-            "levels": "L4",
-            "intent": "primary",
-        }
-    ]
+    rt = [RT_COURSE]
     r = _one(
         params={"time_origin": "treatment_end"},
         treatments=rt,
