@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats as sps
 
 from spinepair import simparams as P
+from spinepair.stats import bowker, kaplan_meier, stratified_logrank
 
 N = 28
 ANALGESIC_LEVEL = {"none": 0, "otc": 1, "steroid": 2, "narcotic": 3}
@@ -212,19 +213,6 @@ def _pain_arm(rng: np.random.Generator, arm: str) -> list[dict]:
     return [out[i] for i in order]
 
 
-def _bowker_p(x: list[str], y: list[str]) -> float:
-    cats = sorted(set(x) | set(y))
-    idx = {c: i for i, c in enumerate(cats)}
-    t = np.zeros((len(cats), len(cats)))
-    for a, b in zip(x, y):
-        t[idx[a], idx[b]] += 1
-    iu = np.triu_indices(len(cats), 1)
-    num, den = (t[iu] - t.T[iu]) ** 2, t[iu] + t.T[iu]
-    keep = den > 0
-    stat = float((num[keep] / den[keep]).sum())
-    return float(sps.chi2.sf(stat, int(keep.sum()))) if keep.any() else 1.0
-
-
 def _pain_as_derived(arm: str, patients: list[dict]) -> bool:
     """The derive stage's default pain rule gives the designed categories and improvements."""
     from spinepair.endpoints import pain_response
@@ -254,7 +242,8 @@ def _pain(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
             and 0.055 < _p_paired(pre_s, pre_r) < 0.3
             and _p_paired(pre_s, post_s) < 0.001
             and _p_paired(pre_r, post_r) < 0.001
-            and _bowker_p([p["pain_category"] for p in s], [p["pain_category"] for p in r]) > 0.3
+            and bowker([p["pain_category"] for p in s], [p["pain_category"] for p in r]).pvalue
+            > 0.3
             and all(_pain_as_derived(arm, a) for arm, a in (("SRS", s), ("RT", r)))
         ):
             return s, r
@@ -264,44 +253,12 @@ def _pain(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
 # --------------------------------------------------------------------------- survival
 
 
-def km(time: np.ndarray, event: np.ndarray):
-    """Kaplan-Meier steps (event times, survival) for acceptance checks."""
-    t_ev = np.unique(time[event])
-    at_risk = (time[None, :] >= t_ev[:, None]).sum(1)
-    d = ((time[None, :] == t_ev[:, None]) & event[None, :]).sum(1)
-    return t_ev, np.cumprod(1 - d / at_risk)
-
-
-def km_at(time, event, when) -> np.ndarray:
-    t, s = km(time, event)
-    idx = np.searchsorted(t, when, side="right") - 1
-    return np.where(idx >= 0, s[np.maximum(idx, 0)], 1.0)
-
-
-def km_median(time, event) -> float:
-    t, s = km(time, event)
-    below = np.nonzero(s <= 0.5)[0]
-    if not below.size:
-        return float("inf")
-    i = below[0]
-    if np.isclose(s[i], 0.5) and i + 1 < len(t):
-        return float((t[i] + t[i + 1]) / 2)
-    return float(t[i])
-
-
 def _strat_logrank_p(t1, e1, t0, e0) -> float:
     """Log-rank stratified by pair (one index and one comparator per stratum)."""
-    o_minus_e, var = 0.0, 0.0
-    for a, ea, b, eb in zip(t1, e1, t0, e0):
-        for tt in sorted({x for x, e in ((a, ea), (b, eb)) if e}):
-            n1, n0 = int(a >= tt), int(b >= tt)
-            d1 = int(ea and a == tt)
-            d = d1 + int(eb and b == tt)
-            n = n1 + n0
-            o_minus_e += d1 - d * n1 / n
-            if n > 1:
-                var += d * (n1 / n) * (n0 / n) * (n - d) / (n - 1)
-    return float(sps.chi2.sf(o_minus_e**2 / var, 1)) if var > 0 else 1.0
+    n = len(t1)
+    return stratified_logrank(
+        np.r_[t1, t0], np.r_[e1, e0], np.repeat([1, 0], n), np.r_[np.arange(n), np.arange(n)]
+    ).pvalue
 
 
 def _visit_months() -> np.ndarray:
@@ -386,12 +343,12 @@ def _arm_ok(arm: str, recs: list[dict]) -> bool:
     os_t, os_e, lc_t, lc_e, pfs_t, pfs_e = _endpoints(recs)
     if lc_e.sum() < 8:
         return False
-    rates = km_at(lc_t, lc_e, np.array(P.LOCAL_CONTROL_MONTHS, float))
+    rates = kaplan_meier(lc_t, lc_e).at(np.array(P.LOCAL_CONTROL_MONTHS, float)).survival
     os_target, pfs_target = P.PAPER_MEDIANS[arm]
     return bool(
         np.all(np.abs(rates - np.array(P.LOCAL_CONTROL[arm])) <= P.RATE_TOL)
-        and abs(km_median(os_t, os_e) - os_target) <= P.MEDIAN_TOL
-        and abs(km_median(pfs_t, pfs_e) - pfs_target) <= P.MEDIAN_TOL
+        and abs(kaplan_meier(os_t, os_e).median - os_target) <= P.MEDIAN_TOL
+        and abs(kaplan_meier(pfs_t, pfs_e).median - pfs_target) <= P.MEDIAN_TOL
         and abs(os_t.mean() - P.FOLLOWUP[arm][0]) <= 0.1 * P.FOLLOWUP[arm][0]
         and abs(os_t.std(ddof=1) - P.FOLLOWUP[arm][1]) <= 0.25 * P.FOLLOWUP[arm][1]
     )
