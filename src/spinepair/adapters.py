@@ -320,15 +320,7 @@ def _map_columns(
         )
     for raw in [c for c in df.columns if c not in known]:
         ex.warnings.append(
-            {
-                "site": site,
-                "file": rel,
-                "row": 1,
-                "column": raw,
-                "table": table,
-                "check": "extra_column",
-                "detail": f"unknown column {raw!r} ignored",
-            }
+            _warning(site, rel, 1, raw, table, "extra_column", f"unknown column {raw!r} ignored")
         )
     if set(columns) - set(df.columns):
         return None
@@ -399,15 +391,7 @@ def _pivot_long(
         return {}, pd.Series(dtype=np.int64)
     for raw in [c for c in df.columns if c not in names.values()]:
         ex.warnings.append(
-            {
-                "site": site,
-                "file": rel,
-                "row": 1,
-                "column": raw,
-                "table": None,
-                "check": "extra_column",
-                "detail": f"unknown column {raw!r} ignored",
-            }
+            _warning(site, rel, 1, raw, None, "extra_column", f"unknown column {raw!r} ignored")
         )
     long = df[list(names.values())].set_axis(list(names), axis=1)
     long["_line"] = df.index.to_numpy()
@@ -415,15 +399,15 @@ def _pivot_long(
     unknown = long.loc[~long["entity"].isin(list(entities)), ["entity", "_line"]]
     for entity, lines in unknown.groupby("entity", sort=True)["_line"]:
         ex.warnings.append(
-            {
-                "site": site,
-                "file": rel,
-                "row": int(lines.min()),
-                "column": names["entity"],
-                "table": None,
-                "check": "extra_entity",
-                "detail": f"unknown entity {entity!r} on {len(lines)} lines ignored",
-            }
+            _warning(
+                site,
+                rel,
+                int(lines.min()),
+                names["entity"],
+                None,
+                "extra_entity",
+                f"unknown entity {entity!r} on {len(lines)} lines ignored",
+            )
         )
     long["instance"] = long["instance"].fillna("")
     rec = long.groupby(["id", "entity", "instance"], sort=False, dropna=False)["_line"]
@@ -435,15 +419,15 @@ def _pivot_long(
         extra = sub.loc[~sub["attribute"].isin(list(attrs)), ["attribute", "_line"]]
         for attr, lines in extra.groupby("attribute", sort=True)["_line"]:
             ex.warnings.append(
-                {
-                    "site": site,
-                    "file": rel,
-                    "row": int(lines.min()),
-                    "column": attr,
-                    "table": espec["table"],
-                    "check": "extra_column",
-                    "detail": f"unknown attribute {attr!r} on {len(lines)} lines",
-                }
+                _warning(
+                    site,
+                    rel,
+                    int(lines.min()),
+                    attr,
+                    espec["table"],
+                    "extra_column",
+                    f"unknown attribute {attr!r} on {len(lines)} lines",
+                )
             )
         sub = sub[sub["attribute"].isin(list(attrs))]
         dup = sub.duplicated(["id", "instance", "attribute"], keep="first")
@@ -486,6 +470,18 @@ def _pivot_long(
             _finish(frame.reset_index(drop=True), rel, colnames)
         )
     return out, long.set_index("_line")["_rec"]
+
+
+def _warning(site, file, row, column, table, check, detail) -> dict:
+    return {
+        "site": site,
+        "file": file,
+        "row": row,
+        "column": column,
+        "table": table,
+        "check": check,
+        "detail": detail,
+    }
 
 
 def _fail(site, file, row, column, cdm_column, table, check, detail, value=None, rec=None):
@@ -541,15 +537,15 @@ def _read_file(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site
         header, grid, nfields = _csv_grid(text, source.get("delimiter", ","))
         if not text.endswith(("\n", "\r")):
             ex.warnings.append(
-                {
-                    "site": site,
-                    "file": rel,
-                    "row": int(grid.index.max() if len(grid) else 1),
-                    "column": None,
-                    "table": source.get("table"),
-                    "check": "no_final_newline",
-                    "detail": "file does not end with a line break (truncated?)",
-                }
+                _warning(
+                    site,
+                    rel,
+                    int(grid.index.max() if len(grid) else 1),
+                    None,
+                    source.get("table"),
+                    "no_final_newline",
+                    "file does not end with a line break (truncated?)",
+                )
             )
     header = [h.translate(_FOLD).strip() for h in header]
     _check_header(header, None if fmt == "xlsx" else source.get("delimiter", ","))

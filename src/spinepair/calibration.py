@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats as sps
 
 from spinepair import simparams as P
-from spinepair.stats import bowker, kaplan_meier, stratified_logrank
+from spinepair.stats import bowker, kaplan_meier, paired_t, stratified_logrank, welch_t
 
 N = 28
 ANALGESIC_LEVEL = {"none": 0, "otc": 1, "steroid": 2, "narcotic": 3}
@@ -30,7 +30,7 @@ def _within(
 
 
 def _p_paired(x, y) -> float:
-    return float(sps.ttest_rel(x, y).pvalue)
+    return paired_t(x, y).pvalue
 
 
 def _scores(rng: np.random.Generator, n: int = N) -> np.ndarray:
@@ -388,7 +388,6 @@ def _assign_toxicity(rng, pairs, surv):
     holders = {"SRS": list(both) + list(s_only), "RT": list(both) + list(r_only)}
     for k, arm in enumerate(("SRS", "RT")):
         sets = [list(x) for x in P.TOXICITY_SETS[arm]]
-        cf_sets = [x for x in sets if ("cf", 0) in x]
         pool = list(holders[arm])
         rng.shuffle(pool)
         for tox in sorted(sets, key=lambda x: ("cf", 0) not in x):
@@ -415,7 +414,6 @@ def _assign_toxicity(rng, pairs, surv):
                 rec["cf"] = True
                 limit = sv["lp_visit"] if sv["lp_visit"] is not None else sv["n_visits"]
                 rec["cf_visit"] = int(rng.integers(0, limit))
-        del cf_sets
     return _assign_further(rng, pairs, surv)
 
 
@@ -445,7 +443,7 @@ def _assign_further(rng, pairs, surv) -> bool:
             return False
     s = [r[0]["further"][2] for r in pairs if r[0].get("further")]
     t = [r[1]["further"][2] for r in pairs if r[1].get("further")]
-    return float(sps.ttest_ind(s, t, equal_var=False).pvalue) > 0.1
+    return welch_t(s, t).pvalue > 0.1
 
 
 def _assign_other_level(rng, pairs, surv) -> bool:
@@ -507,7 +505,6 @@ def calibrated_pairs(rng: np.random.Generator) -> list[tuple[dict, dict]]:
             rec.setdefault("toxicities", [])
             rec.setdefault("cf", False)
             rec.setdefault("further", None)
-            last = sv["lp_visit"] if sv["lp_visit"] is not None else sv["n_visits"] - 1
             rec.update(
                 {
                     "os_months": sv["os_months"],
@@ -518,7 +515,6 @@ def calibrated_pairs(rng: np.random.Generator) -> list[tuple[dict, dict]]:
                     "lp_months": None,
                     "olp": False,
                     "post_visit": True,
-                    "last_mri_visit": last,
                 }
             )
     return [(p[0], p[1]) for p in pairs]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from spinepair.model import SCHEMA_DIR
+
 PACKAGE_DIR = Path(__file__).resolve().parent
-SCHEMA_DIR = PACKAGE_DIR.parents[1] / "schemas"
 
 
 def _files(name: str) -> list[Path]:

@@ -337,8 +337,6 @@ def _imaging_rows(rng, pid, rec, d, level, out) -> dict:
     if cf_visit is None and rec.get("cf"):
         cf_visit = int(rng.integers(0, len(visit_days)))
     last = len(visit_days) - 1 if lp_visit is None else min(lp_visit, len(visit_days) - 1)
-    if rec.get("core") and rec.get("last_mri_visit") is not None:
-        last = min(last, rec["last_mri_visit"])
     for i in range(last + 1):
         day = d["start"] + pd.Timedelta(days=visit_days[i])
         finding = "local_progression" if i == lp_visit else "no_progression"

@@ -1,15 +1,10 @@
-TABLE_FORMATS = ["csv", "md", "html", "tex"]
+TABLES = ["table1", "table2", "table3"]
+ENDPOINTS = ["os", "pfs", "lc"]
 ANALYSIS_OUTPUTS = [
     *expand(
-        out("tables/{table}.{ext}"),
-        table=["table1", "table2", "table3"],
-        ext=TABLE_FORMATS,
+        out("tables/{table}.{ext}"), table=TABLES, ext=["csv", "md", "html", "tex"]
     ),
-    *expand(
-        out("figures/km_{endpoint}.{ext}"),
-        endpoint=["os", "pfs", "lc"],
-        ext=["png", "svg"],
-    ),
+    *expand(out("figures/km_{endpoint}.{ext}"), endpoint=ENDPOINTS, ext=["png", "svg"]),
     out("survival.csv"),
     out("summary.md"),
 ]
@@ -37,18 +32,10 @@ rule analyse:
             category="Tables",
         ),
         others=[
-            p
-            for p in ANALYSIS_OUTPUTS
-            if not p.endswith(
-                (
-                    "table1.html",
-                    "table2.html",
-                    "table3.html",
-                    ".png",
-                    "survival.csv",
-                    "summary.md",
-                )
-            )
+            *expand(
+                out("tables/{table}.{ext}"), table=TABLES, ext=["csv", "md", "tex"]
+            ),
+            *expand(out("figures/km_{endpoint}.svg"), endpoint=ENDPOINTS),
         ],
         km_os=report(
             out("figures/km_os.png"),
