@@ -1,4 +1,4 @@
-"""Scale benchmark for spinepair.matching on a synthetic cohort.
+"""Scale benchmark for spinepair.matching.match on a synthetic cohort.
 
 Match:  match_scale.py --treated 20000 --controls 200000 --out DIR [--method greedy] [--seed 1]
         writes DIR/cohort.csv, DIR/pairs.csv; prints pairs, total distance, seconds, peak MB.
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spinepair.matching import distance_transform, match
+from spinepair.matching.match import distance_transform, match
 
 CALIPERS = {"age": 5, "interval_months": 12, "year": 2}
 EXACT = ["sex", "child_pugh", "n_mets"]

@@ -78,7 +78,7 @@ def run(args) -> None:
     config = study / "config.yaml"
     gen_s = None
     if not config.exists():
-        from spinepair.registry import write_registry
+        from spinepair.synth.registry import write_registry
 
         start = time.perf_counter()
         write_registry(study, args.patients, args.sites)
@@ -123,8 +123,8 @@ def run(args) -> None:
 
 
 def pandera(args) -> None:
-    from spinepair.registry import site_truth
-    from spinepair.stage_schema import cdm_schema
+    from spinepair.contracts.stages import cdm_schema
+    from spinepair.synth.registry import site_truth
 
     truth = site_truth(np.random.default_rng(1), "R01", "RT", "Clinac iX", args.patients)
     tables = {}

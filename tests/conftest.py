@@ -1,7 +1,8 @@
 """Shared fixtures: one full demo study run reused by the workflow tests."""
 
 import pytest
-from workflow_helpers import copy_project, snakemake
+
+from tests.helpers.workflow import copy_project, snakemake
 
 
 @pytest.fixture(scope="session")

@@ -8,16 +8,16 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
-from strategies import small_truth
 
-from spinepair.adapters import load_spec, validate_spec
 from spinepair.errors import ConfigError, IngestError
-from spinepair.ingest import ingest_site
-from spinepair.model import SCHEMA_DIR
-from spinepair.pseudonym import load_key, patient_key, pseudonymise
-from spinepair.render import render_site
+from spinepair.ingest.adapters import load_spec, validate_spec
+from spinepair.ingest.pipeline import ingest_site
+from spinepair.ingest.pseudonym import load_key, patient_key, pseudonymise
+from spinepair.synth.render import render_site
+from tests.helpers.strategies import small_truth
+from tests.helpers.workflow import ROOT
 
-SITES = SCHEMA_DIR.parent / "config" / "sites"
+SITES = ROOT / "config" / "sites"
 
 
 def _spec(site: str) -> dict:

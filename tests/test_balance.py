@@ -1,4 +1,4 @@
-"""Tests for spinepair.balance and spinepair.loveplot against R reference values."""
+"""Tests for spinepair.matching.balance and spinepair.matching.loveplot against R reference values."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spinepair import balance
-from spinepair.balance import balance_before_after, balance_table, diagnostic
-from spinepair.loveplot import love_plot
+from spinepair.matching import balance
+from spinepair.matching.balance import balance_before_after, balance_table, diagnostic
+from spinepair.matching.loveplot import love_plot
 
 # R: d <- read.csv("bal.csv")  (this table)
 BAL = """arm,age,cp,ecog

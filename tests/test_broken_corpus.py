@@ -12,11 +12,19 @@ import shutil
 
 import pandas as pd
 import pytest
-from broken_corpus import KINDS, SITE_OF, SITES, STYLES, Raw, identifiers, render_pristine
-from workflow_helpers import ROOT, copy_project, snakemake
 
 from spinepair.errors import ConfigError, IngestError
-from spinepair.ingest import FILE_CHECKS, ingest_site
+from spinepair.ingest.pipeline import FILE_CHECKS, ingest_site
+from tests.helpers.broken_corpus import (
+    KINDS,
+    SITE_OF,
+    SITES,
+    STYLES,
+    Raw,
+    identifiers,
+    render_pristine,
+)
+from tests.helpers.workflow import ROOT, copy_project, snakemake
 
 KEY = b"corpus-key"
 CASES = [(name, style) for name, (styles, _) in KINDS.items() for style in styles]

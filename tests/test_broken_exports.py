@@ -9,14 +9,14 @@ import io
 import openpyxl
 import pytest
 import yaml
-from strategies import small_truth as _truth
 
 from spinepair.errors import IngestError
-from spinepair.ingest import ingest_site
-from spinepair.model import SCHEMA_DIR
-from spinepair.render import render_site
+from spinepair.ingest.pipeline import ingest_site
+from spinepair.synth.render import render_site
+from tests.helpers.strategies import small_truth as _truth
+from tests.helpers.workflow import ROOT
 
-SITES = SCHEMA_DIR.parent / "config" / "sites"
+SITES = ROOT / "config" / "sites"
 STYLE = {"A": "wide_csv", "B": "xlsx", "C": "cp949_csv", "D": "long_eav"}
 ENCODING = {"A": "utf-8", "C": "cp949", "D": "utf-8"}
 FILES = {

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from spinepair.cohort import select
+from spinepair.cohort.eligibility import select
 from spinepair.errors import ConfigError
 
 STEPS = [

@@ -2,10 +2,9 @@
 
 import hashlib
 
-from workflow_helpers import ROOT
-
-from spinepair import simparams
-from spinepair.simulate import main
+from spinepair.synth import simparams
+from spinepair.synth.simulate import main
+from tests.helpers.workflow import ROOT
 
 
 def digests(folder):

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 import yaml
-from derive_helpers import RT_COURSE, T0, day, merge_sites, site
 
-from spinepair.derive import DEFAULT_PARAMS, SCHEMA_PATH, derive_site, schema
+from spinepair.contracts.cdm import TOXICITY_TYPES, VOCABULARIES
+from spinepair.endpoints.derive import DEFAULT_PARAMS, SCHEMA_PATH, derive_site, schema
 from spinepair.errors import ConfigError, SpinepairError
-from spinepair.model import TOXICITY_TYPES, VOCABULARIES
+from tests.helpers.derive import RT_COURSE, T0, day, merge_sites, site
 
 EXPECTED_COLUMNS = (
     [

@@ -8,7 +8,7 @@ R reference (base R 4.2.2, no package):
 import numpy as np
 import pytest
 
-from spinepair.dose import bed, eqd2, to_gy
+from spinepair.endpoints.dose import bed, eqd2, to_gy
 from spinepair.errors import ConfigError
 
 
@@ -68,6 +68,6 @@ def test_bad_inputs_are_clear_errors():
 def test_docstring_examples():
     import doctest
 
-    import spinepair.dose
+    import spinepair.endpoints.dose
 
-    assert doctest.testmod(spinepair.dose).failed == 0
+    assert doctest.testmod(spinepair.endpoints.dose).failed == 0

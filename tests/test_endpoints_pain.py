@@ -6,13 +6,13 @@ from Chow et al. 2012 (Int J Radiat Oncol Biol Phys 82:1730), as stated in each 
 
 import pandas as pd
 import pytest
-from derive_helpers import RT_COURSE, day, site
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spinepair.derive import derive_site
 from spinepair.endpoints import PAPER_CATEGORIES, pain_response
+from spinepair.endpoints.derive import derive_site
 from spinepair.errors import ConfigError
+from tests.helpers.derive import RT_COURSE, day, site
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ Months are days / 30.4375; e.g. R: as.numeric(as.Date("2010-05-30") - as.Date("2
 
 import pandas as pd
 import pytest
-from derive_helpers import RT_COURSE, day, site
 
-from spinepair.derive import derive_site
+from spinepair.endpoints.derive import derive_site
+from tests.helpers.derive import RT_COURSE, day, site
 
 M = 30.4375
 

@@ -1,11 +1,11 @@
 """Toxicity and compression fracture endpoints on hand-built one-patient sites."""
 
 import pytest
-from derive_helpers import day, merge_sites, site
 
-from spinepair.derive import derive_site
+from spinepair.contracts.cdm import TOXICITY_TYPES
+from spinepair.endpoints.derive import derive_site
 from spinepair.errors import ConfigError
-from spinepair.model import TOXICITY_TYPES
+from tests.helpers.derive import day, merge_sites, site
 
 
 def _img(d, finding, level="L4", modality="MRI"):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_tables import PARAMS, synthetic
 
 from spinepair import stats
-from spinepair.findings import summary_markdown
-from spinepair.paired import pair_frame
-from spinepair.survival_summary import survival_table
-from spinepair.tables import table1, table2, table3
+from spinepair.analysis.findings import summary_markdown
+from spinepair.analysis.pair_frame import pair_frame
+from spinepair.analysis.survival_summary import survival_table
+from spinepair.analysis.tables import table1, table2, table3
+from tests.test_tables import PARAMS, synthetic
 
 PAPER = yaml.safe_load(
     (Path(__file__).parents[1] / "config" / "reference_paper.yaml").read_text(encoding="utf-8")

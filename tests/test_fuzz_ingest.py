@@ -11,12 +11,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from broken_corpus import B_FILE, SITE_OF, SITES, Raw, render_pristine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spinepair.errors import IngestError
-from spinepair.ingest import ingest_site
+from spinepair.ingest.pipeline import ingest_site
+from tests.helpers.broken_corpus import B_FILE, SITE_OF, SITES, Raw, render_pristine
 
 FUZZ = settings(
     deadline=None,

@@ -7,15 +7,16 @@ import io
 import json
 
 import pytest
-from strategies import small_truth
 
+from spinepair.contracts.cdm import IDENTIFIER_FIELDS, TABLE_NAMES
+from spinepair.contracts.stages import cdm_schema
 from spinepair.errors import IngestError
-from spinepair.ingest import DATE_ORDER, ingest_site
-from spinepair.model import IDENTIFIER_FIELDS, SCHEMA_DIR, TABLE_NAMES
-from spinepair.render import render_site
-from spinepair.stage_schema import cdm_schema
+from spinepair.ingest.pipeline import DATE_ORDER, ingest_site
+from spinepair.synth.render import render_site
+from tests.helpers.strategies import small_truth
+from tests.helpers.workflow import ROOT
 
-SITES = SCHEMA_DIR.parent / "config" / "sites"
+SITES = ROOT / "config" / "sites"
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import sys
 import pandas as pd
 import pytest
 
-from spinepair import fingerprint
-from spinepair.jobio import atomic_path, write_parquet
+from spinepair.jobs import fingerprint
+from spinepair.jobs.jobio import atomic_path, write_parquet
 
 
 def test_atomic_path_leaves_nothing_when_the_writer_fails(tmp_path):
@@ -29,7 +29,7 @@ def test_parquet_bytes_are_stable(tmp_path):
 
 def test_data_error_exits_with_message_and_no_traceback(tmp_path):
     code = (
-        "from spinepair.jobio import run\n"
+        "from spinepair.jobs.jobio import run\n"
         "from spinepair.errors import IngestError\n"
         "def work():\n"
         "    raise IngestError('site C: file x.csv row 3, column VAS: value 11 > 10')\n"

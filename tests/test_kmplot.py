@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from test_tables import PARAMS, synthetic
 
-from spinepair.kmplot import at_risk_times, km_figure
-from spinepair.paired import pair_frame
-from spinepair.survival_summary import km_inputs
+from spinepair.analysis.pair_frame import pair_frame
+from spinepair.analysis.survival_summary import km_inputs
+from spinepair.report.kmplot import at_risk_times, km_figure
+from tests.test_tables import PARAMS, synthetic
 
 
 def draw(directory, pvalue=0.8523, medians=None):

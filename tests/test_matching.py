@@ -1,4 +1,4 @@
-"""Tests for spinepair.matching: admissibility, determinism, reasons, optimality, R MatchIt."""
+"""Tests for spinepair.matching.match: admissibility, determinism, reasons, optimality, R MatchIt."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spinepair import matching
-from spinepair.matching import match, validate_spec
+from spinepair.matching import match as matching
+from spinepair.matching.match import match, validate_spec
 
 SPEC = {
     "method": "optimal",

@@ -1,10 +1,10 @@
 """The pseudonymisation key: where it may come from, and the messages when it is missing."""
 
 import pytest
-from workflow_helpers import ROOT
 
 from spinepair.errors import ConfigError
-from spinepair.pseudonym import load_site_key, patient_key
+from spinepair.ingest.pseudonym import load_site_key, patient_key
+from tests.helpers.workflow import ROOT
 
 
 def test_demo_config_uses_the_labelled_demo_key():

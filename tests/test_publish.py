@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-from test_tables import PARAMS, synthetic
 
-from spinepair.paired import pair_frame
-from spinepair.publish import mask_cell, tex_escape, write_table
-from spinepair.tables import Table, table2
+from spinepair.analysis.pair_frame import pair_frame
+from spinepair.analysis.tables import Table, table2
+from spinepair.report.publish import mask_cell, tex_escape, write_table
+from tests.test_tables import PARAMS, synthetic
 
 
 def small_table() -> Table:

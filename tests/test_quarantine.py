@@ -12,11 +12,11 @@ import shutil
 
 import pandas as pd
 import pytest
-from broken_corpus import Raw
-from workflow_helpers import copy_project, snakemake
 
-from spinepair import flowchart
-from spinepair.attrition import QUARANTINE_STEP, arm_flow, pooled_attrition
+from spinepair.cohort import flowchart
+from spinepair.cohort.attrition import QUARANTINE_STEP, arm_flow, pooled_attrition
+from tests.helpers.broken_corpus import Raw
+from tests.helpers.workflow import copy_project, snakemake
 
 
 def _site_table(site: str, arm: str, screened: int, excluded: int) -> pd.DataFrame:

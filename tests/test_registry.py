@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from workflow_helpers import ROOT, copy_project, snakemake
 
-from spinepair.ingest import ingest_site
-from spinepair.model import IDENTIFIER_FIELDS, SPINE_LEVELS, TABLES
-from spinepair.registry import site_plan, site_truth, write_registry
-from spinepair.render import render_site
-from spinepair.simulate import main
-from spinepair.stage_schema import column_dtypes
+from spinepair.contracts.cdm import IDENTIFIER_FIELDS, SPINE_LEVELS, TABLES
+from spinepair.contracts.stages import column_dtypes
+from spinepair.ingest.pipeline import ingest_site
+from spinepair.synth.registry import site_plan, site_truth, write_registry
+from spinepair.synth.render import render_site
+from spinepair.synth.simulate import main
+from tests.helpers.workflow import ROOT, copy_project, snakemake
 
 KEY = b"registry-test-key"
 

@@ -7,13 +7,13 @@ import hashlib
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import expected, frame, small_truth, truths
 
-from spinepair.ingest import ingest_site
-from spinepair.model import SCHEMA_DIR
-from spinepair.render import STYLES, render_site
+from spinepair.ingest.pipeline import ingest_site
+from spinepair.synth.render import STYLES, render_site
+from tests.helpers.strategies import expected, frame, small_truth, truths
+from tests.helpers.workflow import ROOT
 
-SITES = SCHEMA_DIR.parent / "config" / "sites"
+SITES = ROOT / "config" / "sites"
 STYLE_OF = {
     "A": ("wide_csv", "SRS"),
     "B": ("xlsx", "SRS"),

@@ -10,10 +10,10 @@ Snakemake run on the demo exports).
 import pandas as pd
 import pytest
 import yaml
-from workflow_helpers import ROOT
 
-from spinepair.analysis import analyse, analysis_params
-from spinepair.survival_summary import lookup
+from spinepair.analysis.analyse import analyse, analysis_params
+from spinepair.analysis.survival_summary import lookup
+from tests.helpers.workflow import ROOT
 
 pytestmark = pytest.mark.workflow
 PAPER = yaml.safe_load((ROOT / "config" / "reference_paper.yaml").read_text(encoding="utf-8"))

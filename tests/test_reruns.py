@@ -10,7 +10,8 @@ import time
 import pandas as pd
 import pytest
 import yaml
-from workflow_helpers import copy_project, dry_run_jobs, job_env, snakemake
+
+from tests.helpers.workflow import copy_project, dry_run_jobs, job_env, snakemake
 
 pytestmark = pytest.mark.workflow
 SITES = ("A", "B", "C", "D")

@@ -11,7 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from slurm_cluster import CLUSTER, PROFILES, SUBMITTED, local_cluster, scontrol_job, venv_env
+
+from tests.helpers.slurm_cluster import (
+    CLUSTER,
+    PROFILES,
+    SUBMITTED,
+    local_cluster,
+    scontrol_job,
+    venv_env,
+)
 
 SMOKE = CLUSTER / "smoke" / "Snakefile"
 SITES = ("A", "B")
@@ -33,7 +41,7 @@ def _read_outputs(workdir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def slurm_cluster():
-    """A running local Slurm cluster (see tests/slurm_cluster.py)."""
+    """A running local Slurm cluster (see tests/helpers/slurm_cluster.py)."""
     yield from local_cluster()
 
 

@@ -1,6 +1,6 @@
 """The demo study runs through the Slurm profile and gives the local run's results, byte for byte.
 
-Needs root and a local one-node Slurm (tests/slurm_cluster.py starts one, or skips saying why).
+Needs root and a local one-node Slurm (tests/helpers/slurm_cluster.py starts one, or skips saying why).
 Each site's chain ingest -> derive -> select is grouped into one Slurm job (one job per site:
 the fastest layout measured here, and the smallest resource request); the first status check
 comes after 2 s instead of the profile's 20 s, only to keep the test short (about 2 minutes).
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from slurm_cluster import SUBMITTED, local_cluster, scontrol_job, venv_env
-from workflow_helpers import copy_project, job_env
+
+from tests.helpers.slurm_cluster import SUBMITTED, local_cluster, scontrol_job, venv_env
+from tests.helpers.workflow import copy_project, job_env
 
 GROUPING = ("--groups", "ingest=site", "derive=site", "select=site", "--group-components", "site=1")
 PER_SITE = ("ingest", "derive", "select")
@@ -38,7 +39,7 @@ STEP = re.compile(r"^localrule (\w+):\n((?:    .*\n)*)", re.MULTILINE)
 
 @pytest.fixture(scope="session")
 def slurm_cluster():
-    """A running local Slurm cluster (see tests/slurm_cluster.py); session-scoped so that a
+    """A running local Slurm cluster (see tests/helpers/slurm_cluster.py); session-scoped so that a
     skip comes before the session-scoped `demo_run` spends half a minute on the local run."""
     yield from local_cluster()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_tables import COLS, PARAMS, synthetic
 
 from spinepair import stats
-from spinepair.paired import pair_frame
-from spinepair.survival_summary import COLUMNS, km_inputs, lookup, survival_table
+from spinepair.analysis.pair_frame import pair_frame
+from spinepair.analysis.survival_summary import COLUMNS, km_inputs, lookup, survival_table
+from tests.test_tables import COLS, PARAMS, synthetic
 
 # R (survival 3.x), shared set-up for the numbers below:
 #   pair <- c(1:6, 1:6); g <- rep(c("SRS", "RT"), each = 6)

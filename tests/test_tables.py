@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from spinepair import stats
-from spinepair.paired import PairingError, pair_frame
-from spinepair.tables import table1, table2, table3
+from spinepair.analysis.pair_frame import PairingError, pair_frame
+from spinepair.analysis.tables import table1, table2, table3
 
 PARAMS = {
     "alpha": 0.05,

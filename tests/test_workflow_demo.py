@@ -6,9 +6,9 @@ import re
 import pandas as pd
 import pytest
 import yaml
-from workflow_helpers import ROOT, dry_run_jobs
 
-from spinepair.model import TABLE_NAMES
+from spinepair.contracts.cdm import TABLE_NAMES
+from tests.helpers.workflow import ROOT, dry_run_jobs
 
 pytestmark = pytest.mark.workflow
 PAPER = yaml.safe_load((ROOT / "config" / "reference_paper.yaml").read_text())["attrition"]
@@ -74,7 +74,7 @@ IDENTIFIER_PATTERNS = (
 
 def identifiers():
     """Every direct identifier and raw patient id present in the demo's raw exports."""
-    from spinepair.simulate import simulate
+    from spinepair.synth.simulate import simulate
 
     values = set()
     for truth in simulate().values():

@@ -67,6 +67,6 @@ rule analyse:
     params:
         analysis=config["analysis"],
         study=config["study"],
-        code=CODE["analyse"],
+        code=code("analyse"),
     script:
         "../scripts/analyse.py"

@@ -4,14 +4,12 @@ from pathlib import Path
 
 import yaml
 
-from spinepair.fingerprint import code_fingerprint
-from spinepair.locks import clear_stale_locks
-from spinepair.model import TABLE_NAMES
+from spinepair.jobs.fingerprint import script_fingerprint
+from spinepair.jobs.locks import stale_lock_notice
+from spinepair.contracts.cdm import TABLE_NAMES
 
-if workflow.is_main_process and clear_stale_locks(Path.cwd()):
-    print(
-        "spinepair: removed the lock left by an interrupted run (no Snakemake is running here)"
-    )
+if workflow.is_main_process:
+    stale_lock_notice(Path.cwd())
 
 SITES = list(config["sites"])
 RESULTS = config.get("results_dir", "results")
@@ -25,36 +23,12 @@ def out(path):
 RAW_ROOT = Path(config["raw_root"])
 SITE_SPECS = Path(config.get("site_specs", "config/sites"))
 
-CODE = {
-    "ingest": code_fingerprint(
-        ["ingest", "adapters", "pseudonym", "model", "stage_schema", "errors", "jobio"]
-        + ["schemas/cdm.yaml", "schemas/site.schema.yaml"]
-    ),
-    "derive": code_fingerprint(
-        ["derive", "dose", "endpoints", "model", "stage_schema", "errors", "jobio"]
-        + ["schemas/derived.yaml", "schemas/cdm.yaml"]
-    ),
-    "select": code_fingerprint(
-        ["cohort", "stage_schema", "errors", "jobio", "schemas/cohort.yaml"]
-    ),
-    "match": code_fingerprint(
-        [
-            "study_match",
-            "matching",
-            "balance",
-            "loveplot",
-            "stage_schema",
-            "errors",
-            "jobio",
-        ]
-        + ["schemas/pairs.yaml"]
-    ),
-    "attrition": code_fingerprint(["attrition", "flowchart", "jobio"]),
-    "analyse": code_fingerprint(
-        ["analysis", "stats", "paired", "tables", "publish", "kmplot"]
-        + ["survival_summary", "findings", "balance", "errors", "jobio"]
-    ),
-}
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
+
+
+def code(script):
+    """Fingerprint of a job script's import closure: editing a module it uses reruns it."""
+    return script_fingerprint(SCRIPTS / f"{script}.py")
 
 
 def site_spec_path(site):

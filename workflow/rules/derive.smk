@@ -12,6 +12,6 @@ rule derive:
         "../envs/spinepair.yaml"
     params:
         endpoints=config["endpoints"],
-        code=CODE["derive"],
+        code=code("derive"),
     script:
         "../scripts/derive.py"

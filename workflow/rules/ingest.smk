@@ -18,6 +18,6 @@ rule ingest:
         raw_dir=lambda wildcards: str(RAW_ROOT / wildcards.site),
         pseudonymisation=config["pseudonymisation"],
         quarantine=config["ingest"].get("quarantine", False),
-        code=CODE["ingest"],
+        code=code("ingest"),
     script:
         "../scripts/ingest.py"

@@ -28,7 +28,7 @@ rule match:
     params:
         spec=config["matching"],
         arms=config["study"],
-        code=CODE["match"],
+        code=code("match"),
     script:
         "../scripts/match.py"
 
@@ -61,6 +61,6 @@ rule attrition:
         "../envs/spinepair.yaml"
     params:
         arms=config["study"],
-        code=CODE["attrition"],
+        code=code("attrition"),
     script:
         "../scripts/attrition.py"

@@ -13,6 +13,6 @@ rule select:
         "../envs/spinepair.yaml"
     params:
         steps=config["eligibility"],
-        code=CODE["select"],
+        code=code("select"),
     script:
         "../scripts/select.py"

@@ -4,22 +4,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.analysis import (
+from spinepair.analysis.analyse import (
     ENDPOINTS,
     analyse,
     analysis_params,
     load_reference,
     read_paired_derived,
 )
-from spinepair.jobio import atomic_path, log, run, write_csv, write_text
-from spinepair.publish import write_table
+from spinepair.jobs.jobio import atomic_path, log, run, write_csv, write_text
+from spinepair.report.publish import write_table
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    from spinepair.kmplot import km_figure
-    from spinepair.survival_summary import km_inputs
+    from spinepair.analysis.survival_summary import km_inputs
+    from spinepair.report.kmplot import km_figure
 
     pairs = pd.read_parquet(sm.input.pairs)
     derived = read_paired_derived(sm.input.derived, pairs)

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.attrition import pooled_attrition
-from spinepair.jobio import atomic_path, run, write_csv, write_text
+from spinepair.cohort.attrition import pooled_attrition
+from spinepair.jobs.jobio import atomic_path, run, write_csv, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    from spinepair.flowchart import flow_diagram
+    from spinepair.cohort.flowchart import flow_diagram
 
     table = pooled_attrition(
         [pd.read_csv(p) for p in sm.input.attrition],

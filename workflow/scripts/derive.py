@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from spinepair.derive import derive_site
-from spinepair.jobio import run, write_parquet
+from spinepair.endpoints.derive import derive_site
+from spinepair.jobs.jobio import run, write_parquet
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 

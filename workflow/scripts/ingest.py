@@ -1,8 +1,8 @@
 """ingest job: one site's raw export -> validated CDM Parquet tables (thin wrapper)."""
 
-from spinepair.ingest import ingest_site
-from spinepair.jobio import run, write_json, write_parquet
-from spinepair.pseudonym import load_site_key
+from spinepair.ingest.pipeline import ingest_site
+from spinepair.ingest.pseudonym import load_site_key
+from spinepair.jobs.jobio import run, write_json, write_parquet
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 

@@ -1,13 +1,13 @@
 """match job: pooled eligible patients -> matched pairs, unmatched list, balance, Love plot."""
 
-from spinepair.jobio import atomic_path, log, run, write_csv, write_parquet, write_text
-from spinepair.study_match import diagnostic_text, read_eligible, run_match
+from spinepair.jobs.jobio import atomic_path, log, run, write_csv, write_parquet, write_text
+from spinepair.matching.study import diagnostic_text, read_eligible, run_match
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    from spinepair.loveplot import love_plot
+    from spinepair.matching.loveplot import love_plot
 
     arms, spec = sm.params.arms, dict(sm.params.spec)
     derived, cohort = read_eligible(sm.input.derived, sm.input.cohort, spec)

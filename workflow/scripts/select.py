@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from spinepair.cohort import select
-from spinepair.jobio import log, run, write_csv, write_parquet
-from spinepair.stage_schema import load_stage_schema
+from spinepair.cohort.eligibility import select
+from spinepair.contracts.stages import load_stage_schema
+from spinepair.jobs.jobio import log, run, write_csv, write_parquet
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 

@@ -1,4 +1,7 @@
-"""Clinical endpoints of one patient or one site: pain, toxicity, time-to-event."""
+"""Endpoints: the derive stage (per-patient covariates and endpoints of one site), dose and
+BED, pain response, toxicity and fractures, times to event.
+
+May import: spinepair.errors, spinepair.contracts."""
 
 from spinepair.endpoints.pain import (
     CHOW_CATEGORIES,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spinepair.model import FURTHER_TREATMENT_TYPES
+from spinepair.contracts.cdm import FURTHER_TREATMENT_TYPES
 
 
 def _months(later: pd.Series, earlier: pd.Series, month_days: float) -> pd.Series:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from spinepair.contracts.cdm import TOXICITY_TYPES
 from spinepair.errors import ConfigError
-from spinepair.model import TOXICITY_TYPES
 
 FRACTURE_RULES = ("progression_on_or_before", "none")
 

@@ -1,0 +1,73 @@
+"""Snakemake's directory lock after a killed run: say what to do, clear it only on request.
+
+Snakemake leaves ``.snakemake/locks/*.lock`` behind when its process is killed (SIGKILL,
+power loss) and then refuses to start until ``snakemake --unlock``. Nothing is deleted by
+default: when lock files exist and no other Snakemake process on this machine works in the
+same directory, :func:`stale_lock_notice` prints what to do. With the opt-in variable
+``SPINEPAIR_CLEAR_STALE_LOCKS=1`` the stale lock is removed instead (single-host use only:
+processes on other hosts of a shared file system are invisible here). ``/proc`` is scanned
+only when lock files exist.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _ancestors() -> set[int]:
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            break
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return pids
+
+
+def other_snakemake_in(workdir: Path) -> bool:
+    """Whether another live Snakemake process (not this one or its parents) uses workdir."""
+    mine = _ancestors()
+    for proc in Path("/proc").glob("[0-9]*"):
+        if int(proc.name) in mine:
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+            cwd = Path(os.readlink(proc / "cwd"))
+        except OSError:
+            continue
+        if b"snakemake" in cmdline and cwd == workdir:
+            return True
+    return False
+
+
+CLEAR_VARIABLE = "SPINEPAIR_CLEAR_STALE_LOCKS"
+
+
+def stale_locks(workdir: str | os.PathLike) -> list[Path]:
+    """Lock files in workdir that no live Snakemake process on this machine holds."""
+    workdir = Path(workdir).resolve()
+    locks = sorted((workdir / ".snakemake" / "locks").glob("*.lock"))
+    if not locks or not Path("/proc/self").exists() or other_snakemake_in(workdir):
+        return []
+    return locks
+
+
+def stale_lock_notice(workdir: str | os.PathLike) -> list[Path]:
+    """Clear stale locks if the opt-in variable is set, else print how; returns the removed."""
+    locks = stale_locks(workdir)
+    if not locks:
+        return []
+    if os.environ.get(CLEAR_VARIABLE) == "1":
+        for lock in locks:
+            lock.unlink(missing_ok=True)
+        print("spinepair: removed the lock left by an interrupted run (no Snakemake runs here)")
+        return locks
+    print(
+        "spinepair: a lock left by an interrupted run is in .snakemake/locks and no Snakemake "
+        "runs here; run `snakemake --unlock` once, then start again "
+        f"(or set {CLEAR_VARIABLE}=1 to clear such locks automatically)"
+    )
+    return []
