@@ -1,14 +1,38 @@
-"""Statistics for matched pairs: paired tests and survival (see ``paired`` and ``survival``)."""
+"""Statistics for matched pairs: paired tests, effect estimates, survival, competing risks,
+power (see the modules ``paired``, ``estimates``, ``survival``, ``cox``, ``rmst``,
+``competing``, ``finegray`` and ``power``)."""
 
-from spinepair.stats._common import StatsInputError, TestResult
+from spinepair.stats._common import Estimate, StatsInputError, TestResult
+from spinepair.stats.competing import CIFPoints, CumulativeIncidence, cuminc, gray_test
+from spinepair.stats.cox import ClusteredCox, cox_cluster, cox_zph
+from spinepair.stats.estimates import (
+    DiscordantOddsRatio,
+    hodges_lehmann,
+    mcnemar_odds_ratio,
+    paired_mean_difference,
+    paired_risk_difference,
+)
+from spinepair.stats.finegray import FineGrayResult, fine_gray
 from spinepair.stats.paired import (
     bowker,
     independent_t,
     mcnemar,
     paired_t,
+    stuart_maxwell,
     welch_t,
     wilcoxon_signed_rank,
 )
+from spinepair.stats.power import (
+    SampleSize,
+    logrank_detectable,
+    logrank_events,
+    logrank_pairs,
+    mcnemar_detectable,
+    mcnemar_pairs,
+    paired_t_detectable,
+    paired_t_pairs,
+)
+from spinepair.stats.rmst import RMST, rmst, rmst_difference
 from spinepair.stats.survival import (
     CoxResult,
     KaplanMeier,
@@ -17,20 +41,49 @@ from spinepair.stats.survival import (
     stratified_cox,
     stratified_logrank,
 )
+from spinepair.stats.timefix import timefix
 
 __all__ = [
+    "RMST",
+    "CIFPoints",
+    "ClusteredCox",
     "CoxResult",
+    "CumulativeIncidence",
+    "DiscordantOddsRatio",
+    "Estimate",
+    "FineGrayResult",
     "KMPoints",
     "KaplanMeier",
+    "SampleSize",
     "StatsInputError",
     "TestResult",
     "bowker",
+    "cox_cluster",
+    "cox_zph",
+    "cuminc",
+    "fine_gray",
+    "gray_test",
+    "hodges_lehmann",
     "independent_t",
     "kaplan_meier",
+    "logrank_detectable",
+    "logrank_events",
+    "logrank_pairs",
     "mcnemar",
+    "mcnemar_detectable",
+    "mcnemar_odds_ratio",
+    "mcnemar_pairs",
+    "paired_mean_difference",
+    "paired_risk_difference",
     "paired_t",
+    "paired_t_detectable",
+    "paired_t_pairs",
+    "rmst",
+    "rmst_difference",
     "stratified_cox",
     "stratified_logrank",
+    "stuart_maxwell",
+    "timefix",
     "welch_t",
     "wilcoxon_signed_rank",
 ]

@@ -1,10 +1,11 @@
-"""Shared pieces of :mod:`spinepair.stats`: the result type, the input error, input checks."""
+"""Shared pieces of :mod:`spinepair.stats`: the result types, the input error, input checks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats as sps
 
 from spinepair.errors import SpinepairError
 
@@ -23,6 +24,23 @@ class TestResult:
     pvalue: float
     df: float | None = None
     method: str = ""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with the two-sided confidence interval and the exact variant used."""
+
+    estimate: float
+    lower: float
+    upper: float
+    method: str = ""
+
+
+def z_quantile(alpha: float) -> float:
+    """Two-sided standard normal quantile z_{1 - alpha/2}; StatsInputError unless 0 < alpha < 1."""
+    if not 0 < alpha < 1:
+        raise StatsInputError(f"alpha must be in (0, 1), got {alpha}")
+    return float(sps.norm.ppf(1 - alpha / 2))
 
 
 def as_float(values, name: str) -> np.ndarray:

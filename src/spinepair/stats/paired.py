@@ -60,8 +60,8 @@ def independent_t(x, y) -> TestResult:
     return _t_result(t, df, "Student two-sample t-test, pooled variance (R t.test var.equal)")
 
 
-def _signrank_cdf_upper(v: float, n: int) -> tuple[float, float]:
-    """P(V <= v) and P(V >= v) for the exact null distribution of the signed-rank statistic."""
+def signrank_pmf(n: int) -> np.ndarray:
+    """P(V = v), v = 0 .. n(n+1)/2, exact null distribution of the signed-rank statistic."""
     m = n * (n + 1) // 2
     prob = np.zeros(m + 1)
     prob[0] = 1.0
@@ -69,6 +69,12 @@ def _signrank_cdf_upper(v: float, n: int) -> tuple[float, float]:
         shifted = np.zeros_like(prob)
         shifted[k:] = prob[: m + 1 - k]
         prob = 0.5 * (prob + shifted)
+    return prob
+
+
+def _signrank_cdf_upper(v: float, n: int) -> tuple[float, float]:
+    """P(V <= v) and P(V >= v) for the exact null distribution of the signed-rank statistic."""
+    prob = signrank_pmf(n)
     v = round(v)
     return float(prob[: v + 1].sum()), float(prob[v:].sum())
 
@@ -167,6 +173,21 @@ def _codes(values, categories, name: str) -> np.ndarray:
     return codes
 
 
+def _paired_table(x, y, categories, test: str) -> np.ndarray:
+    """k x k table of paired categories (x rows, y columns), k >= 2."""
+    same_length(x=np.asarray(x), y=np.asarray(y))
+    if categories is None:
+        categories = sorted(
+            set(pd.unique(pd.Series(x).dropna())) | set(pd.unique(pd.Series(y).dropna()))
+        )
+    categories = list(categories)
+    k = len(categories)
+    if k < 2:
+        raise StatsInputError(f"{test} needs at least 2 categories, got {categories}")
+    cx, cy = _codes(x, categories, "x"), _codes(y, categories, "y")
+    return np.bincount(cx * k + cy, minlength=k * k).reshape(k, k)
+
+
 def bowker(x, y, categories=None) -> TestResult:
     """Bowker's test of symmetry of the k x k table of paired categories (x rows, y columns).
 
@@ -176,18 +197,8 @@ def bowker(x, y, categories=None) -> TestResult:
     agree). If df = 0 the result is statistic 0, p = 1, and ``method`` says so.
     ``categories`` fixes the order and the allowed values (default: sorted observed values).
     """
-    same_length(x=np.asarray(x), y=np.asarray(y))
-    if categories is None:
-        categories = sorted(
-            set(pd.unique(pd.Series(x).dropna())) | set(pd.unique(pd.Series(y).dropna()))
-        )
-    categories = list(categories)
-    k = len(categories)
-    if k < 2:
-        raise StatsInputError(f"Bowker's test needs at least 2 categories, got {categories}")
-    cx, cy = _codes(x, categories, "x"), _codes(y, categories, "y")
-    table = np.bincount(cx * k + cy, minlength=k * k).reshape(k, k)
-    upper = np.triu_indices(k, 1)
+    table = _paired_table(x, y, categories, "Bowker's test")
+    upper = np.triu_indices(len(table), 1)
     n_ij, n_ji = table[upper], table.T[upper]
     total = n_ij + n_ji
     used = total > 0
@@ -197,4 +208,25 @@ def bowker(x, y, categories=None) -> TestResult:
         return TestResult(0.0, 1.0, 0.0, f"Bowker symmetry: no off-diagonal pairs, p = 1; {rule}")
     stat = float(((n_ij[used] - n_ji[used]) ** 2 / total[used]).sum())
     method = f"Bowker symmetry chi-square, no continuity correction; {rule}"
+    return TestResult(stat, float(sps.chi2.sf(stat, df)), float(df), method)
+
+
+def stuart_maxwell(x, y, categories=None) -> TestResult:
+    """Stuart-Maxwell test of marginal homogeneity of paired categories (x rows, y columns).
+
+    Statistic d' S^+ d with d the differences of the row and column margins and S their
+    covariance under homogeneity (S_ii = n_i. + n_.i - 2 n_ii, S_ij = -(n_ij + n_ji)); equals
+    R ``coin::mh_test(table)`` (asymptotic). S^+ is the Moore-Penrose inverse and df its rank
+    (k - 1 unless a category has no off-diagonal pairs, as coin). Without discordant pairs
+    the result is statistic 0, p = 1, and ``method`` says so.
+    """
+    table = _paired_table(x, y, categories, "Stuart-Maxwell test").astype(float)
+    d = table.sum(axis=1) - table.sum(axis=0)
+    cov = -(table + table.T)
+    np.fill_diagonal(cov, table.sum(axis=1) + table.sum(axis=0) - 2 * np.diag(table))
+    df = int(np.linalg.matrix_rank(cov))
+    method = "Stuart-Maxwell marginal homogeneity, generalized inverse (R coin::mh_test)"
+    if df == 0:
+        return TestResult(0.0, 1.0, 0.0, "Stuart-Maxwell: no discordant pairs, p = 1")
+    stat = float(d @ np.linalg.pinv(cov) @ d)
     return TestResult(stat, float(sps.chi2.sf(stat, df)), float(df), method)

@@ -13,17 +13,19 @@ import pandas as pd
 from scipy import stats as sps
 
 from spinepair.stats._common import StatsInputError, TestResult, as_bool, as_float, same_length
+from spinepair.stats._efron import EfronCox
+from spinepair.stats.timefix import timefix as fix_times
 
 CONF_TYPES = ("log-log", "log", "plain")
 # R: quantile.survfit(tolerance = sqrt(.Machine$double.eps))
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
 
-def _times(time) -> np.ndarray:
+def _times(time, timefix: bool = False) -> np.ndarray:
     t = as_float(time, "time")
     if (t < 0).any():
         raise StatsInputError(f"time: negative value at position {int(np.argmax(t < 0))}")
-    return t
+    return fix_times(t) if timefix else t
 
 
 def _factor(values, name: str) -> tuple[np.ndarray, pd.Index]:
@@ -40,16 +42,17 @@ def _two_groups(group) -> tuple[np.ndarray, pd.Index]:
     return codes, levels
 
 
-def stratified_logrank(time, event, group, strata) -> TestResult:
+def stratified_logrank(time, event, group, strata, timefix: bool = True) -> TestResult:
     """Log-rank test of two groups stratified by ``strata`` (e.g. matched pair id).
 
     Equals R ``survdiff(Surv(time, event) ~ group + strata(strata))``: per stratum and
     distinct event time, observed minus expected events in one group and the hypergeometric
     variance are summed over all strata; chi-square = (O - E)^2 / V with 1 df. A stratum
     holding one group only contributes nothing. Without any informative event (V = 0) the
-    result is statistic 0, p = 1, and ``method`` says so.
+    result is statistic 0, p = 1, and ``method`` says so. ``timefix`` merges times equal up
+    to rounding noise as R does (:func:`spinepair.stats.timefix.timefix`).
     """
-    t, e = _times(time), as_bool(event, "event")
+    t, e = _times(time, timefix), as_bool(event, "event")
     g, _ = _two_groups(group)
     s, s_levels = _factor(strata, "strata")
     n = same_length(time=t, event=e, group=g, strata=s)
@@ -184,17 +187,19 @@ def _first_crossing(x: np.ndarray, curve: np.ndarray, p: float = 0.5) -> float:
     return float((xs_u[hit1[0]] + xs_u[hit2[0]]) / 2)
 
 
-def kaplan_meier(time, event, conf_type: str = "log-log", alpha: float = 0.05) -> KaplanMeier:
+def kaplan_meier(
+    time, event, conf_type: str = "log-log", alpha: float = 0.05, timefix: bool = True
+) -> KaplanMeier:
     """Kaplan-Meier estimate with Greenwood SE and a ``conf_type`` CI at level 1 - ``alpha``.
 
     ``conf_type``: "log-log" (lifelines; R ``conf.type = "log-log"``), "log" (R survfit
-    default) or "plain".
+    default) or "plain". ``timefix`` merges times equal up to rounding noise, as R survfit.
     """
     if conf_type not in CONF_TYPES:
         raise StatsInputError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     if not 0 < alpha < 1:
         raise StatsInputError(f"alpha must be in (0, 1), got {alpha}")
-    t, e = _times(time), as_bool(event, "event")
+    t, e = _times(time, timefix), as_bool(event, "event")
     n = same_length(time=t, event=e)
     if n == 0:
         raise StatsInputError("Kaplan-Meier needs at least one observation")
@@ -230,7 +235,8 @@ def kaplan_meier(time, event, conf_type: str = "log-log", alpha: float = 0.05) -
 
 @dataclass(frozen=True)
 class CoxResult:
-    """Hazard ratio of ``level`` vs ``reference`` from a pair-stratified Cox model."""
+    """Hazard ratio of ``level`` vs ``reference`` from a pair-stratified Cox model, with the
+    likelihood-ratio, score and Wald tests of R ``summary(coxph)``."""
 
     hr: float
     lower: float
@@ -241,70 +247,14 @@ class CoxResult:
     level: str
     reference: str
     method: str
+    likelihood_ratio: TestResult | None = None
+    score: TestResult | None = None
+    wald: TestResult | None = None
 
 
-def _efron_fit(t, e, x, s, tol: float = 1e-10, max_iter: int = 50) -> tuple[float, float]:
-    """Coefficient and SE of a one-covariate Cox model stratified by ``s``, Efron ties.
-
-    Newton-Raphson on the Efron partial likelihood with step halving, vectorised over all
-    strata (rows sorted by stratum, time descending; risk-set sums are cumulative sums
-    within stratum read at the end of each (stratum, time) group). O(n log n).
-    """
-    order = np.lexsort((-t, s))
-    t, e, x, s = t[order], e[order], x[order], s[order]
-    new = np.r_[True, (s[1:] != s[:-1]) | (t[1:] != t[:-1])]
-    gid = np.cumsum(new) - 1
-    gend = np.r_[np.flatnonzero(new)[1:], len(t)] - 1
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    first = np.repeat(starts, np.diff(np.r_[starts, len(t)]))
-
-    def risk_sums(w):
-        c = np.cumsum(w)
-        return (c - np.where(first > 0, c[first - 1], 0.0))[gend]
-
-    d = np.bincount(gid, weights=e).astype(int)
-    ev = d > 0
-    x_events = float((x * e).sum())
-    grp = np.repeat(np.flatnonzero(ev), d[ev])
-    frac = (np.arange(len(grp)) - np.repeat(np.cumsum(d[ev]) - d[ev], d[ev])) / d[grp]
-
-    def fit(beta):
-        w = np.exp(beta * x)
-        r0, r1, r2 = risk_sums(w), risk_sums(w * x), risk_sums(w * x * x)
-        e0, e1, e2 = (np.bincount(gid, weights=w * v * e) for v in (1.0, x, x * x))
-        den = r0[grp] - frac * e0[grp]
-        m1 = (r1[grp] - frac * e1[grp]) / den
-        m2 = (r2[grp] - frac * e2[grp]) / den
-        return beta * x_events - np.log(den).sum(), x_events - m1.sum(), -(m2 - m1**2).sum()
-
-    beta, (ll, grad, hess) = 0.0, fit(0.0)
-    for _ in range(max_iter):
-        if hess >= 0:
-            break
-        step = -grad / hess
-        new_ll, new_grad, new_hess = fit(beta + step)
-        while new_ll < ll - 1e-12 and abs(step) > 1e-12:
-            step /= 2
-            new_ll, new_grad, new_hess = fit(beta + step)
-        beta, ll, grad, hess = beta + step, new_ll, new_grad, new_hess
-        if abs(step) < tol:
-            return beta, float(1 / np.sqrt(-hess))
-    raise StatsInputError(
-        "stratified Cox model did not converge (no events with both groups at risk, "
-        "or every event in one group: the hazard ratio is not finite)"
-    )
-
-
-def stratified_cox(time, event, group, strata, reference=None, alpha: float = 0.05) -> CoxResult:
-    """Cox model ``group`` stratified by ``strata``, Efron ties, Wald CI and p.
-
-    Equals R ``coxph(Surv(time, event) ~ group + strata(strata))``: HR = exp(coef) of the
-    non-reference level, Wald CI exp(coef +- z se) and Wald p. ``reference`` defaults to the
-    first level in sorted order (R's factor default). Written here rather than taken from
-    lifelines, whose stratified fit grows quadratically with the number of strata (47 s for
-    1,200 pairs; this takes milliseconds for 100,000).
-    """
-    t, e = _times(time), as_bool(event, "event")
+def cox_design(time, event, group, strata, reference, timefix: bool):
+    """Checked inputs of a one-group Cox model: t, e, x (1 = ``level``), strata, labels."""
+    t, e = _times(time, timefix), as_bool(event, "event")
     g, levels = _two_groups(group)
     s, _ = _factor(strata, "strata")
     same_length(time=t, event=e, group=g, strata=s)
@@ -314,7 +264,31 @@ def stratified_cox(time, event, group, strata, reference=None, alpha: float = 0.
         raise StatsInputError(f"reference {reference!r} is not a group level {list(levels)}")
     level = levels[1] if reference == levels[0] else levels[0]
     x = (levels[g] == level).astype(float)
-    coef, se = _efron_fit(np.asarray(t, float), np.asarray(e, bool), x, np.asarray(s))
+    return t, e, x, s, str(level), str(reference)
+
+
+def _chi2(stat: float, method: str) -> TestResult:
+    return TestResult(float(stat), float(sps.chi2.sf(stat, 1)), 1.0, method)
+
+
+def stratified_cox(
+    time, event, group, strata, reference=None, alpha: float = 0.05, timefix: bool = True
+) -> CoxResult:
+    """Cox model ``group`` stratified by ``strata``, Efron ties, Wald CI and p.
+
+    Equals R ``coxph(Surv(time, event) ~ group + strata(strata))``: HR = exp(coef) of the
+    non-reference level, Wald CI exp(coef +- z se) and Wald p; ``likelihood_ratio``,
+    ``score`` and ``wald`` are R's ``summary()$logtest``, ``$sctest``, ``$waldtest``.
+    ``reference`` defaults to the first level in sorted order (R's factor default). Written
+    here rather than taken from lifelines, whose stratified fit grows quadratically with the
+    number of strata (47 s for 1,200 pairs; this takes milliseconds for 100,000).
+    """
+    t, e, x, s, level, reference = cox_design(time, event, group, strata, reference, timefix)
+    model = EfronCox(t, e, x, s)
+    coef, info = model.fit()
+    se = float(1 / np.sqrt(info))
+    ll0, score0, info0 = model.loglik_score_info(0.0)
+    ll = model.loglik_score_info(coef)[0]
     z = float(sps.norm.ppf(1 - alpha / 2))
     return CoxResult(
         hr=float(np.exp(coef)),
@@ -323,8 +297,11 @@ def stratified_cox(time, event, group, strata, reference=None, alpha: float = 0.
         pvalue=float(2 * sps.norm.sf(abs(coef / se))),
         coef=float(coef),
         se=se,
-        level=str(level),
-        reference=str(reference),
+        level=level,
+        reference=reference,
         method="Cox proportional hazards stratified by pair, Efron ties, Newton-Raphson, "
         "Wald CI and p (equals R coxph with strata())",
+        likelihood_ratio=_chi2(2 * (ll - ll0), "Likelihood ratio test (R summary(coxph)$logtest)"),
+        score=_chi2(score0**2 / info0, "Score (log-rank) test (R summary(coxph)$sctest)"),
+        wald=_chi2((coef / se) ** 2, "Wald test (R summary(coxph)$waldtest)"),
     )
