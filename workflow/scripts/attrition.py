@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from spinepair.cohort.attrition import pooled_attrition
+from spinepair.cohort.flow import study_flow
 from spinepair.jobs.jobio import atomic_path, run, write_csv, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -14,17 +15,18 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 def work():
     from spinepair.cohort.flowchart import flow_diagram
 
+    arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
     table = pooled_attrition(
-        [pd.read_csv(p) for p in sm.input.attrition],
+        [pd.read_csv(p, keep_default_na=False) for p in sm.input.attrition],
         pd.concat([pd.read_parquet(p) for p in sm.input.cohort], ignore_index=True),
         pd.read_parquet(sm.input.pairs),
         [json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.reports],
+        index_arm=arms[0],
     )
     write_csv(table, sm.output.table)
     write_text(table.to_markdown(index=False) + "\n", sm.output.markdown)
-    arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
     with atomic_path(sm.output.svg) as svg, atomic_path(sm.output.png) as png:
-        flow_diagram(table, arms, svg, png)
+        flow_diagram(study_flow(table, arms, []), svg, png)
 
 
 run(work, sm.log[0], "attrition")

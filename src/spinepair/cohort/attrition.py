@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-COLUMNS = ["arm", "site", "step_no", "step", "rule", "n_before", "n_excluded", "n_after"]
+COLUMNS = [
+    "arm", "site", "step_no", "step", "rule", "exclusion", "n_before", "n_excluded", "n_after"
+]
 QUARANTINE_STEP = "quarantined at ingest"
 QUARANTINE_RULE = "patient row invalid (ingest.quarantine; reasons in quarantine.parquet)"
+QUARANTINE_EXCLUSION = "invalid record at ingest (reasons in quarantine.parquet)"
+MATCH_STEP = "matched 1:1"
+NOT_MATCHED = {"index": "no comparator inside the calipers", "comparator": "not chosen as a match"}
 
 
 def quarantine_rows(reports: list[dict]) -> pd.DataFrame:
@@ -22,6 +27,7 @@ def quarantine_rows(reports: list[dict]) -> pd.DataFrame:
             "step_no": -1,
             "step": QUARANTINE_STEP,
             "rule": QUARANTINE_RULE,
+            "exclusion": QUARANTINE_EXCLUSION,
             "n_before": r["tables"]["patients"]["records_read"],
             "n_excluded": r["tables"]["patients"]["records_rejected"],
             "n_after": r["tables"]["patients"]["records_ingested"],
@@ -37,12 +43,14 @@ def pooled_attrition(
     cohort: pd.DataFrame,
     pairs: pd.DataFrame,
     ingest_reports: list[dict] | None = None,
+    index_arm: str | None = None,
 ) -> pd.DataFrame:
     """Rows per arm and site, then per arm over all sites ("all"), ending with matching.
 
     The matching step's ``n_before`` is the eligible count and ``n_after`` the number of
     patients in pairs; everything comes from recorded counts, nothing is typed in.
-    ``ingest_reports`` (the sites' validation.json) add the quarantine step, if any.
+    ``ingest_reports`` (the sites' validation.json) add the quarantine step, if any;
+    ``index_arm`` words the unmatched of each arm.
     """
     quarantined = quarantine_rows(ingest_reports or [])
     per_site = pd.concat(
@@ -62,8 +70,9 @@ def pooled_attrition(
                 "arm": arm,
                 "site": site,
                 "step_no": last,
-                "step": "matched 1:1",
+                "step": MATCH_STEP,
                 "rule": "in a matched pair",
+                "exclusion": NOT_MATCHED["index" if arm == index_arm else "comparator"],
                 "n_before": len(group),
                 "n_excluded": len(group) - n_matched,
                 "n_after": n_matched,
@@ -71,7 +80,7 @@ def pooled_attrition(
         )
     per_site = pd.concat([per_site, pd.DataFrame(match_rows)], ignore_index=True)[COLUMNS]
     pooled = (
-        per_site.groupby(["arm", "step_no", "step", "rule"], sort=True)[
+        per_site.groupby(["arm", "step_no", "step", "rule", "exclusion"], sort=True, dropna=False)[
             ["n_before", "n_excluded", "n_after"]
         ]
         .sum()
@@ -82,21 +91,25 @@ def pooled_attrition(
     return out.sort_values(["arm", "site", "step_no"], kind="stable").reset_index(drop=True)
 
 
-def arm_flow(attrition: pd.DataFrame, arm: str) -> list[dict]:
-    """The pooled steps of one arm in order, with the per-site counts of the first step.
+def _by_site(attrition: pd.DataFrame, arm: str, step_no: int, column: str) -> dict[str, int]:
+    rows = attrition[
+        (attrition["arm"] == arm) & (attrition["site"] != "all") & (attrition["step_no"] == step_no)
+    ]
+    return {str(s): int(n) for s, n in zip(rows["site"], rows[column])}
 
-    After a quarantine step the "screened" step is dropped: its count is the quarantine
-    step's ``n_after``.
+
+def arm_flow(attrition: pd.DataFrame, arm: str) -> list[dict]:
+    """The pooled steps of one arm in order, each with its per-site counts.
+
+    Every step has ``by_site`` (patients entering the step, per site) and
+    ``excluded_by_site``. After a quarantine step the "screened" step is dropped: its count
+    is the quarantine step's ``n_after``.
     """
     rows = attrition[(attrition["arm"] == arm) & (attrition["site"] == "all")]
     out = rows.sort_values("step_no").to_dict("records")
-    if not out:
-        return out
-    if out[0]["step"] == QUARANTINE_STEP:
+    if out and out[0]["step"] == QUARANTINE_STEP:
         out = [r for r in out if r["step_no"] != 0]
-    first = out[0]["step_no"]
-    sites = attrition[
-        (attrition["arm"] == arm) & (attrition["site"] != "all") & (attrition["step_no"] == first)
-    ]
-    out[0]["by_site"] = dict(zip(sites["site"], sites["n_before"]))
+    for step in out:
+        step["by_site"] = _by_site(attrition, arm, step["step_no"], "n_before")
+        step["excluded_by_site"] = _by_site(attrition, arm, step["step_no"], "n_excluded")
     return out

@@ -7,7 +7,9 @@ A step is a mapping from config, for example::
     {"name": "primary treatment", "column": "prior_index_treatment",
      "in_by_arm": {"SRS": ["none"], "RT": ["none", "rt", "srs", "other"]}}
 
-A patient is excluded at the first step it fails; a missing value fails the step.
+A patient is excluded at the first step it fails; a missing value fails the step. A step may
+word its exclusion for the flow diagram (``exclusion``: a text, or a mapping arm -> text when
+the rule differs by arm); without one, the rule's negation is used.
 """
 
 from __future__ import annotations
@@ -42,6 +44,22 @@ def describe(step: dict) -> str:
         return f"{lo} <= {col} <= {hi}"
     allowed = "; ".join(f"{arm}: {list(v)}" for arm, v in step["in_by_arm"].items())
     return f"{col} allowed per arm ({allowed})"
+
+
+def exclusion_wording(step: dict, arm: str) -> str:
+    """How the flow diagram names the patients a step excludes in one arm."""
+    wording = step.get("exclusion")
+    if isinstance(wording, dict):
+        wording = wording.get(arm)
+    if wording:
+        return str(wording)
+    col = step["column"]
+    if "in" in step:
+        return f"{col} not in {list(step['in'])}"
+    if "between" in step:
+        lo, hi = step["between"]
+        return f"{col} outside {lo}-{hi}"
+    return f"{col} not in {list(step['in_by_arm'].get(arm, []))}"
 
 
 def _passes(df: pd.DataFrame, step: dict) -> tuple[pd.Series, pd.Series]:
@@ -79,7 +97,7 @@ def select(derived: pd.DataFrame, steps: list[dict]) -> tuple[pd.DataFrame, pd.D
     for arm, group in df.groupby("arm", sort=True):
         rows.append(
             _count_row(
-                df["site"].iloc[0], arm, 0, "screened", "all patients in the export", len(group), 0
+                df["site"].iloc[0], arm, 0, "screened", "all patients in the export", "", len(group), 0
             )
         )
     for i, step in enumerate(steps, 1):
@@ -96,6 +114,7 @@ def select(derived: pd.DataFrame, steps: list[dict]) -> tuple[pd.DataFrame, pd.D
                     i,
                     step["name"],
                     describe(step),
+                    exclusion_wording(step, arm),
                     int((remaining & in_arm).sum()),
                     int((newly & in_arm).sum()),
                 )
@@ -114,13 +133,14 @@ def select(derived: pd.DataFrame, steps: list[dict]) -> tuple[pd.DataFrame, pd.D
     return cohort, pd.DataFrame(rows)
 
 
-def _count_row(site, arm, no, name, rule, n_before, n_excluded) -> dict:
+def _count_row(site, arm, no, name, rule, exclusion, n_before, n_excluded) -> dict:
     return {
         "site": site,
         "arm": arm,
         "step_no": no,
         "step": name,
         "rule": rule,
+        "exclusion": exclusion,
         "n_before": n_before,
         "n_excluded": n_excluded,
         "n_after": n_before - n_excluded,

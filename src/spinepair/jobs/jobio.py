@@ -41,11 +41,19 @@ def run(work: Callable[[], None], log_path: str | os.PathLike, job: str) -> None
     log.info("%s done", job)
 
 
+def file_mode() -> int:
+    """The mode a plain new file gets under the process umask (0o644 under umask 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    Temporary files of an earlier, killed attempt at the same output are removed first.
+    Temporary files of an earlier, killed attempt at the same output are removed first. The
+    result gets the mode the user's umask gives a new file (a temporary file is made 0600).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +66,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

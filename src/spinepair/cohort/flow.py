@@ -1,0 +1,86 @@
+"""The STROBE-style flow of the study as data: what each box of the diagram says.
+
+Built from the pooled attrition table (recorded counts only) and the analysed numbers per
+endpoint; :mod:`spinepair.cohort.flowchart` draws it. Steps that exclude nobody are left out
+of the diagram (they stay in the attrition table); exclusions are worded as exclusions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from spinepair.cohort.attrition import MATCH_STEP, QUARANTINE_STEP, arm_flow
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One reason in an exclusion box: its wording, count and per-site counts."""
+
+    wording: str
+    n: int
+    by_site: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ArmFlow:
+    """The boxes of one arm, from the exports to the patients in pairs."""
+
+    arm: str
+    top_label: str
+    screened: int
+    screened_by_site: dict[str, int]
+    quarantined: Exclusion | None
+    exclusions: list[Exclusion]
+    eligible: int
+    not_matched: Exclusion | None
+    matched: int
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The whole diagram: the arms, the pairs they join into, and the analysed boxes."""
+
+    arms: list[ArmFlow]
+    pairs: int
+    analysed: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+
+
+def _exclusion(step: dict) -> Exclusion | None:
+    if not step["n_excluded"]:
+        return None
+    sites = {s: n for s, n in step["excluded_by_site"].items() if n}
+    return Exclusion(str(step["exclusion"]), int(step["n_excluded"]), sites)
+
+
+def arm_boxes(attrition: pd.DataFrame, arm: str) -> ArmFlow:
+    """The boxes of one arm from the pooled attrition table."""
+    steps = arm_flow(attrition, arm)
+    if not steps:
+        raise ValueError(f"the attrition table has no rows for arm {arm!r}")
+    quarantined = _exclusion(steps[0]) if steps[0]["step"] == QUARANTINE_STEP else None
+    match = next(s for s in steps if s["step"] == MATCH_STEP)
+    eligibility = [s for s in steps[1:] if s["step"] != MATCH_STEP]
+    return ArmFlow(
+        arm=arm,
+        top_label="records in the exports" if quarantined else "screened",
+        screened=int(steps[0]["n_before"]),
+        screened_by_site=steps[0]["by_site"],
+        quarantined=quarantined,
+        exclusions=[e for e in map(_exclusion, eligibility) if e is not None],
+        eligible=int(match["n_before"]),
+        not_matched=_exclusion(match),
+        matched=int(match["n_after"]),
+    )
+
+
+def study_flow(
+    attrition: pd.DataFrame, arms: list[str], analysed: list[tuple[str, dict[str, int]]]
+) -> Flow:
+    """The flow of a 1:1 matched study: both arms must end in the same number of patients."""
+    boxes = [arm_boxes(attrition, arm) for arm in arms]
+    matched = {b.matched for b in boxes}
+    if len(matched) != 1:
+        raise ValueError(f"arms end in different numbers of matched patients: {matched}")
+    return Flow(boxes, matched.pop(), list(analysed))
