@@ -2,13 +2,16 @@
 # Run: snakemake --cores 4      Report: snakemake --report results/report.html
 from snakemake.utils import min_version, validate
 
+from spinepair.contracts.cdm import SCHEMA_DIR
+
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
 
 
-validate(config, "schemas/config.schema.yaml")
+# The schema ships with the installed package, so a copy of the workflow needs no schemas/.
+validate(config, str(SCHEMA_DIR / "config.schema.yaml"))
 
 
 include: "workflow/rules/common.smk"
@@ -17,6 +20,7 @@ include: "workflow/rules/derive.smk"
 include: "workflow/rules/select.smk"
 include: "workflow/rules/match.smk"
 include: "workflow/rules/analyse.smk"
+include: "workflow/rules/reproduce.smk"
 
 
 rule all:

@@ -1,34 +1,19 @@
-"""summary_markdown: one line per finding, numbers from the tables and survival table, paper's
-value at the end, masking of small counts."""
+"""summary_markdown: one line per declared finding and per survival endpoint, numbers from the
+ARD of the hand-built pairs of test_tables, masking of small counts, no paper comparison."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import numpy as np
 import pytest
-import yaml
 
 from spinepair import stats
 from spinepair.analysis.findings import summary_markdown
-from spinepair.analysis.pair_frame import pair_frame
-from spinepair.analysis.survival_summary import survival_table
-from spinepair.analysis.tables import table1, table2, table3
-from tests.test_tables import PARAMS, synthetic
-
-PAPER = yaml.safe_load(
-    (Path(__file__).parents[1] / "config" / "reference_paper.yaml").read_text(encoding="utf-8")
-)
+from tests.test_tables import ARMS, COLS, PARAMS, TABLES, analysed
 
 
 @pytest.fixture(scope="module")
-def inputs():
-    pf = pair_frame(*synthetic())
-    tables = {
-        "table1": table1(pf, PARAMS),
-        "table2": table2(pf, PARAMS),
-        "table3": table3(pf, PARAMS),
-    }
-    return tables, survival_table(pf, PARAMS)
+def ard():
+    return analysed().ard
 
 
 def line(text: str, start: str) -> str:
@@ -37,38 +22,48 @@ def line(text: str, start: str) -> str:
     return hits[0]
 
 
-def test_lines(inputs):
-    tables, surv = inputs
-    text = summary_markdown(tables, surv, PARAMS, PAPER)
-    # pain: SRS complete 1 + partial 3 of 6; RT complete 0 + partial 3 of 6 (hand count)
-    pain = line(text, "- Pain relief (complete+partial)")
+def test_lines(ard):
+    text = summary_markdown(ard, TABLES, ARMS, PARAMS)
+    # pain: SRS complete 1, partial 3 of 6; RT complete 0, partial 3 of 6 (hand count)
+    pain = line(text, "- Pain relief at 1 month")
     bowker_p = stats.bowker(
         ["partial", "partial", "stable", "partial", "complete"],
         ["partial", "partial", "partial", "stable", "stable"],
         categories=["complete", "partial", "stable", "progression"],
     ).pvalue
-    assert f"SRS 4/6 (66.7%) vs RT 3/6 (50.0%), Bowker (all four levels) p={bowker_p:.3f}" in pain
-    assert pain.endswith("Paper: SRS 18, RT 16, p=0.83.")
-    tox = line(text, "- Toxicity (any)")
+    assert "SRS Complete 1/6 (16.7%), Partial 3/6 (50.0%)" in pain
+    assert "RT Complete 0/6 (0.0%), Partial 3/6 (50.0%)" in pain
+    assert "Not evaluable 1/6 (16.7%)" in pain and pain.endswith(f"Bowker p={bowker_p:.3f}.")
+    tox = line(text, "- Toxicity, patients with any")
     p = stats.mcnemar([1, 0, 1, 0, 0, 0], [0, 1, 0, 1, 1, 1]).pvalue
-    assert f"SRS 2/6 (33.3%) vs RT 4/6 (66.7%), McNemar p={p:.3f}" in tox
-    assert tox.endswith("Paper: SRS 9, RT 17, p=0.04.")
-    assert line(text, "- nBED").endswith("Paper: SRS 58.4 ± 13.5 vs RT 33.7 ± 6.7, p=0.0001.")
-    os_line = line(text, "- Overall survival")
+    assert (
+        tox
+        == f"- Toxicity, patients with any: SRS 2/6 (33.3%) vs RT 4/6 (66.7%), McNemar p={p:.3f}."
+    )
+    dose, frac = (np.asarray(COLS[c], float) for c in ("margin_dose_gy", "fractions"))
+    nbed = stats.paired_t(*(dose * (dose / frac + 10) / 12)).pvalue  # as derive: EQD2
+    assert line(text, "- nBED, Gy2/10").endswith(f"paired t p={nbed:.3f}.")
+    os_line = line(text, "- Overall survival:")
     # R: quantile(survfit(Surv(os_t[7:12], os_e[7:12]) ~ 1, conf.type="log-log"), .5): 10 (6-NA)
     assert "RT 10.0 (95% CI 6.0-NA) months" in os_line
     assert "HR SRS vs RT 0.67 (95% CI 0.11-3.99)" in os_line  # R coxph, see test_survival_summary
-    assert os_line.endswith("Paper: median SRS 8 vs RT 10 months, p=0.85.")
-    lc = line(text, "- Local control")
+    lc = line(text, "- Local control (actuarial)")
     assert "SRS 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo 38%" in lc  # R: 0.375
     # RT: nobody followed to 12 months (R summary(survfit, times = 12) gives no row)
     assert "RT 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 60%, 12 mo not estimable" in lc
-    assert lc.endswith("RT 1 mo 92%, 2 mo 87%, 3 mo 78%, 6 mo 64%, 12 mo 32%.")
+    assert "paper" not in text.lower()
 
 
-def test_masking_and_no_paper(inputs):
-    tables, surv = inputs
-    text = summary_markdown(tables, surv, {**PARAMS, "mask_below": 3})
-    tox = line(text, "- Toxicity (any)")
-    assert "SRS <3/6 vs RT 4/6 (66.7%)" in tox and tox.endswith("Paper: n/a.")
+def test_only_declared_findings(ard):
+    text = summary_markdown(ard, TABLES, ARMS, PARAMS)
+    declared = [r for t in TABLES.values() for r in t.get("rows", ()) if r.get("finding")]
+    endpoints = len(PARAMS["endpoints"]) + 1  # and the local-control rates
+    assert len([ln for ln in text.splitlines() if ln.startswith("- ")]) == len(declared) + endpoints
+    assert "Age, years" not in text
+
+
+def test_masking(ard):
+    text = summary_markdown(ard, TABLES, ARMS, {**PARAMS, "mask_below": 3})
+    tox = line(text, "- Toxicity, patients with any")
+    assert "SRS <3/6 vs RT 4/6 (66.7%)" in tox
     assert "33.3" not in tox

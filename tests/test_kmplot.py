@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from spinepair.analysis.pair_frame import pair_frame
-from spinepair.analysis.survival_summary import km_inputs
+from spinepair.analysis.survival_summary import km_groups
 from spinepair.report.kmplot import at_risk_times, km_figure
-from tests.test_tables import PARAMS, synthetic
+from tests.test_tables import ARMS, synthetic
 
 
-def draw(directory, pvalue=0.8523, medians=None):
-    groups, _ = km_inputs(pair_frame(*synthetic()), "os", PARAMS)
+def draw(directory, pvalue=0.8523, medians=None, **options):
+    groups = km_groups(pair_frame(*synthetic()), "os", ARMS)
     png, svg = directory / "km.png", directory / "km.svg"
-    km_figure(groups, "Overall survival", pvalue, medians, png, svg)
+    km_figure(groups, "Overall survival", pvalue, medians, png, svg, **options)
     return png, svg
 
 
@@ -49,3 +49,13 @@ def test_at_risk_times():
     np.testing.assert_array_equal(at_risk_times(20), [0, 3, 6, 9, 12, 15, 18])
     np.testing.assert_array_equal(at_risk_times(5), [0, 1, 2, 3, 4, 5])
     np.testing.assert_array_equal(at_risk_times(50), [0, 12, 24, 36, 48])
+
+
+def test_figure_options(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    png, svg = draw(tmp_path / "a", width=8.0, height=4.0, dpi=100, xlabel="Weeks")
+    text = svg.read_text(encoding="utf-8")
+    assert 'width="576pt" height="288pt"' in text and "Weeks" in text  # 72 pt per inch
+    default_png, _ = draw(tmp_path / "b")
+    assert png.stat().st_size < default_png.stat().st_size  # 100 dpi vs 300 dpi

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spinepair.analysis.pair_frame import pair_frame
-from spinepair.analysis.tables import Table, table2
+from spinepair.analysis.tables import Table
 from spinepair.report.publish import mask_cell, tex_escape, write_table
-from tests.test_tables import PARAMS, synthetic
+from tests.test_tables import rendered
 
 
 def small_table() -> Table:
@@ -34,7 +33,7 @@ def test_csv_round_trip(tmp_path):
 
 
 def test_real_table_round_trip(tmp_path):
-    table = table2(pair_frame(*synthetic()), PARAMS)
+    table = rendered()["table2"]
     write_table(table, tmp_path / "table2")
     back = pd.read_csv(tmp_path / "table2.csv", dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(back, table.rows.astype(str))
@@ -82,7 +81,7 @@ def test_masking_in_every_format(tmp_path):
 
 
 def test_deterministic_bytes(tmp_path):
-    table = table2(pair_frame(*synthetic()), PARAMS)
+    table = rendered()["table2"]
     write_table(table, tmp_path / "a" / "t", mask_below=3)
     write_table(table, tmp_path / "b" / "t", mask_below=3)
     for ext in (".csv", ".md", ".html", ".tex"):

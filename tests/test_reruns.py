@@ -111,7 +111,7 @@ def test_fifth_site_runs_its_own_jobs_plus_pooled(study):
     assert dry_run_jobs(study) == {}
 
 
-def test_killed_run_resumes_to_identical_tables(demo_run, tmp_path):
+def test_killed_run_resumes_to_identical_tables(demo_run, tmp_path, monkeypatch):
     work = copy_project(tmp_path / "killed")
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2"]
     proc = subprocess.Popen(
@@ -128,6 +128,21 @@ def test_killed_run_resumes_to_identical_tables(demo_run, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (work / "results" / "matched" / "pairs.parquet").exists()
+    locks = sorted((work / ".snakemake" / "locks").glob("*.lock"))
+    assert locks, "the killed run left no lock"
+
+    # By default the stale lock stops the run, and the message says what to do.
+    monkeypatch.delenv("SPINEPAIR_CLEAR_STALE_LOCKS", raising=False)
+    stopped = snakemake(work, check=False)
+    assert stopped.returncode != 0
+    assert "run `snakemake --unlock` once" in stopped.stdout + stopped.stderr
+    assert sorted((work / ".snakemake" / "locks").glob("*.lock")) == locks
+
+    # With the opt-in variable a dry run and --lint still leave it; a run clears it and resumes.
+    monkeypatch.setenv("SPINEPAIR_CLEAR_STALE_LOCKS", "1")
+    snakemake(work, "-n")
+    snakemake(work, "--lint")
+    assert sorted((work / ".snakemake" / "locks").glob("*.lock")) == locks
     snakemake(work)
     assert outputs(work) == outputs(demo_run)
 
@@ -142,13 +157,22 @@ def outputs(workdir):
     }
 
 
-def test_masking_small_counts_reruns_analyse_only(study):
+def test_masking_small_counts_reruns_tables_and_findings_only(study):
     def mask(cfg):
         cfg["analysis"]["mask_below"] = 5
 
     edit_config(study, mask)
-    assert dry_run_jobs(study) == {"analyse": 1, "all": 1}
+    assert dry_run_jobs(study) == {"tables": 1, "findings": 1, "all": 1}
     snakemake(study)
     table2 = (study / "results" / "tables" / "table2.md").read_text()
     assert "<5" in table2 and "Counts below 5 are shown as <5." in table2
     assert "| 3 (10.7%) |" not in table2
+
+
+def test_figure_option_change_reruns_only_the_figure_jobs(study):
+    def smaller(cfg):
+        cfg["analysis"]["figures"]["dpi"] = 150
+
+    edit_config(study, smaller)
+    endpoints = yaml.safe_load((study / "config" / "config.yaml").read_text())["analysis"]
+    assert dry_run_jobs(study) == {"km_figure": len(endpoints["endpoints"]), "all": 1}

@@ -1,4 +1,5 @@
-"""survival_table on the 6 hand-built pairs of test_tables, vs direct stats calls and R."""
+"""Survival statistics (ARD) and survival.csv on the 6 hand-built pairs of test_tables, vs
+direct stats calls and R."""
 
 from __future__ import annotations
 
@@ -7,9 +8,22 @@ import pandas as pd
 import pytest
 
 from spinepair import stats
+from spinepair.analysis.ard import one, to_frame
 from spinepair.analysis.pair_frame import pair_frame
-from spinepair.analysis.survival_summary import COLUMNS, km_inputs, lookup, survival_table
-from tests.test_tables import COLS, PARAMS, synthetic
+from spinepair.analysis.survival_summary import (
+    COLUMNS,
+    km_groups,
+    lookup,
+    survival_stats,
+    survival_table,
+)
+from tests.test_tables import ARMS, COLS, PARAMS, synthetic
+
+
+def summary(derived, pairs) -> pd.DataFrame:
+    ard = to_frame([survival_stats(pair_frame(derived, pairs), ARMS, ["os", "pfs", "lc"], PARAMS)])
+    return survival_table(ard)
+
 
 # R (survival 3.x), shared set-up for the numbers below:
 #   pair <- c(1:6, 1:6); g <- rep(c("SRS", "RT"), each = 6)
@@ -19,7 +33,7 @@ from tests.test_tables import COLS, PARAMS, synthetic
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    return survival_table(pair_frame(*synthetic()), PARAMS)
+    return summary(*synthetic())
 
 
 def arrays(endpoint):
@@ -81,16 +95,27 @@ def test_against_r(table):
 def test_incomplete_pairs_are_excluded_and_counted():
     derived, pairs = synthetic()
     derived.loc[derived["patient_key"] == "r2", "os_months"] = None
-    table = survival_table(pair_frame(derived, pairs), PARAMS)
+    table = summary(derived, pairs)
     assert lookup(table, "os", "all", "pairs_excluded")["value"] == 1
     assert lookup(table, "os", "all", "pairs")["value"] == 5
     assert lookup(table, "os", "SRS", "n")["value"] == 5
     assert lookup(table, "pfs", "all", "pairs_excluded")["value"] == 0
 
 
-def test_km_inputs():
-    groups, p = km_inputs(pair_frame(*synthetic()), "os", PARAMS)
-    t, e, g, s = arrays("os")
+def test_km_groups():
+    groups = km_groups(pair_frame(*synthetic()), "os", ARMS)
+    t, e, _, _ = arrays("os")
     assert list(groups) == ["SRS", "RT"]
     np.testing.assert_array_equal(groups["RT"][0], t[6:])
-    assert p == stats.stratified_logrank(t, e, g, s).pvalue
+    np.testing.assert_array_equal(groups["SRS"][1], e[:6])
+
+
+def test_ard_rows_carry_the_tests_p():
+    ard = to_frame([survival_stats(pair_frame(*synthetic()), ARMS, ["os"], PARAMS)])
+    t, e, g, s = arrays("os")
+    row = one(ard, "survival", "os", "cox_hr", arm="all")
+    assert row["p"] == stats.stratified_cox(t, e, g, s, reference="RT").pvalue
+    assert one(ard, "survival", "os", "logrank_p", arm="all")["p"] == (
+        stats.stratified_logrank(t, e, g, s).pvalue
+    )
+    assert set(ard["row"]) == {"os"}

@@ -1,22 +1,26 @@
-"""Tables 1-3 and pair_frame on a hand-built set of 6 matched pairs (counts computed by hand;
-p-values compared with direct spinepair.stats calls and, where noted, with R)."""
+"""Tables 1-3 (as the demo study config declares them) and pair_frame on a hand-built set of
+6 matched pairs: analysed into the ARD, rendered from it (counts computed by hand; p-values
+compared with direct spinepair.stats calls and, where noted, with R)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from spinepair import stats
+from spinepair.analysis.analyse import analyse
+from spinepair.analysis.ard import value
 from spinepair.analysis.pair_frame import PairingError, pair_frame
-from spinepair.analysis.tables import table1, table2, table3
+from spinepair.analysis.tables import render_tables
+from tests.helpers.workflow import ROOT
 
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+TABLES = CONFIG["tables"]
+ARMS = ("SRS", "RT")
 PARAMS = {
-    "alpha": 0.05,
-    "lc_months": [1, 2, 3, 6, 12],
-    "km": {"conf_type": "log-log"},
-    "mask_below": None,
-    "labels": {"index": "SRS", "comparator": "RT"},
+    **CONFIG["analysis"],
     "variants": {"mcnemar": {"exact": True}, "wilcoxon": {"correct": True}},
 }
 T, F, N = True, False, None
@@ -125,9 +129,30 @@ def synthetic() -> tuple[pd.DataFrame, pd.DataFrame]:
     return derived, pairs
 
 
+def analysed(derived=None, pairs=None, tables=TABLES):
+    """The Analysis (pair frame and ARD) of the synthetic pairs (or of those given)."""
+    if derived is None:
+        derived, pairs = synthetic()
+    return analyse(derived, pairs, ARMS, tables, PARAMS)
+
+
+def rendered(derived=None, pairs=None) -> dict:
+    return render_tables(analysed(derived, pairs).ard, TABLES, ARMS)
+
+
 @pytest.fixture(scope="module")
 def pf() -> pd.DataFrame:
     return pair_frame(*synthetic())
+
+
+@pytest.fixture(scope="module")
+def ard() -> pd.DataFrame:
+    return analysed().ard
+
+
+@pytest.fixture(scope="module")
+def tables(ard) -> dict:
+    return render_tables(ard, TABLES, ARMS)
 
 
 def row(table, variable, level=""):
@@ -173,8 +198,8 @@ def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def test_table1_numeric_rows_and_paired_t(pf):
-    t = table1(pf, PARAMS)
+def test_table1_numeric_rows_and_paired_t(tables, ard):
+    t = tables["table1"]
     assert list(t.rows.columns) == ["Variable", "Level", "SRS", "RT", "p", "Test", "SMD"]
     assert row(t, "Sex (M : F)")[["SRS", "RT"]].tolist() == ["5 : 1", "5 : 1"]
     for label, col in (
@@ -188,7 +213,7 @@ def test_table1_numeric_rows_and_paired_t(pf):
         assert r["SRS"] == _mean_sd(x) and r["RT"] == _mean_sd(y)
         assert r["p"] == _p(stats.paired_t(x, y).pvalue) and r["Test"] == "paired t"
     # R: t.test(c(50,62,71,45,58,66), c(52,60,70,49,61,63), paired=TRUE)$p.value = 0.6884275698
-    assert t.values["age_years"]["p"] == pytest.approx(0.6884275698, abs=1e-9)
+    assert value(ard, "table1", "age_years", "p") == pytest.approx(0.6884275698, abs=1e-9)
     # SMD with pooled SD, by hand
     x, y = (np.asarray(v, float) for v in COLS["age_years"])
     smd = (x.mean() - y.mean()) / np.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2)
@@ -199,8 +224,8 @@ def test_table1_numeric_rows_and_paired_t(pf):
     assert any("Pretreatment VAS: 1 pair(s)" in n for n in t.footnotes)
 
 
-def test_table1_categorical_rows(pf):
-    t = table1(pf, PARAMS)
+def test_table1_categorical_rows(tables):
+    t = tables["table1"]
     # Child-Pugh: pair 6 has no SRS class -> 5 SRS patients with a value; test on 5 pairs
     assert row(t, "Child-Pugh class", "A")[["SRS", "RT"]].tolist() == ["4 (80.0%)", "4 (66.7%)"]
     assert row(t, "Child-Pugh class", "B")[["SRS", "RT"]].tolist() == ["1 (20.0%)", "2 (33.3%)"]
@@ -225,8 +250,8 @@ def test_table1_categorical_rows(pf):
     assert row(t, "ECOG", ">=2")[["SRS", "RT"]].tolist() == ["2 (33.3%)", "2 (33.3%)"]
 
 
-def test_table1_footnotes_name_every_test_variant(pf):
-    t = table1(pf, PARAMS)
+def test_table1_footnotes_name_every_test_variant(tables):
+    t = tables["table1"]
     notes = " ".join(t.footnotes)
     for method in (
         stats.paired_t([1, 2, 4], [2, 2, 2]).method,
@@ -239,8 +264,8 @@ def test_table1_footnotes_name_every_test_variant(pf):
     assert (tested["Test"] != "").all()
 
 
-def test_table2_rows(pf):
-    t = table2(pf, PARAMS)
+def test_table2_rows(tables, ard):
+    t = tables["table2"]
     r = row(t, "VAS change (before minus after)")
     x, y = [5, 4, 0, 6, 6], [3, 3, 3, 0, 2]  # pre - post, pair 6 incomplete
     assert r["p"] == _p(stats.paired_t(x, y).pvalue)
@@ -258,7 +283,9 @@ def test_table2_rows(pf):
         "3 (50.0%)",
     ]
     assert row(t, "Pain relief at 1 month", "Not evaluable")["RT"] == "1 (16.7%)"
-    assert any("Pain relief: 1 pair(s) with a not evaluable" in n for n in t.footnotes)
+    assert "Pain relief at 1 month: 1 pair(s) with not evaluable excluded from the test." in (
+        t.footnotes
+    )
     tox = row(t, "Toxicity, patients with any")
     assert tox[["SRS", "RT"]].tolist() == ["2 (33.3%)", "4 (66.7%)"]
     tox_x = [T, F, T, F, F, F]
@@ -273,7 +300,8 @@ def test_table2_rows(pf):
     interval = row(t, "Further treatment at index level", "Interval, months")
     assert interval["p"] == _p(stats.welch_t([3.0, 6.5], [4.0, 8.0, 2.5]).pvalue)
     # R: t.test(c(3, 6.5), c(4, 8, 2.5))$p.value = 0.9748306476
-    assert t.values["further_interval"]["p"] == pytest.approx(0.9748306476, abs=1e-9)
+    p = value(ard, "table2", "further_tx_interval_months", "p")
+    assert p == pytest.approx(0.9748306476, abs=1e-9)
     assert row(t, "Further treatment by type", "Vertebroplasty/kyphoplasty")[
         ["SRS", "RT"]
     ].tolist() == ["1", "1"]
@@ -284,21 +312,8 @@ def test_table2_rows(pf):
     assert any("Welch" in n and "not matched pairs" in n for n in t.footnotes)
 
 
-def test_table2_discrepancies_against_paper(pf):
-    paper = {
-        "table2": {
-            "toxicity_any": {"srs": 2, "rt": 5, "note": "paper prints 5 (80.0%)"},
-            "other_level_progression_before_index": {"srs": 2, "rt": 2},
-        }
-    }
-    t = table2(pf, PARAMS, paper)
-    assert any("(RT): output 4, paper 5" in d for d in t.discrepancies)
-    assert any("RT 4 (66.7%); note on the paper: paper prints 5 (80.0%)" in d for d in t.discrepancies)
-    assert not any("Progression in other" in d for d in t.discrepancies)
-
-
-def test_table3_grades(pf):
-    t = table3(pf, PARAMS)
+def test_table3_grades(tables):
+    t = tables["table3"]
     anyrow = t.rows.iloc[0]
     assert anyrow["SRS any"] == "2 (33.3%)" and anyrow["RT any"] == "4 (66.7%)"
     # highest grade per patient: SRS {1, 2}; RT {1 (nausea), 1, 1 (skin), 3} -> pair 2 max 2
@@ -316,9 +331,67 @@ def test_table3_counts_fracture_only_patients_in_a_footnote():
     # SRS patient s4 has only a compression fracture; counting it as a toxicity makes it a
     # patient with any toxicity but with no grade
     derived.loc[derived["patient_key"] == "s4", "tox_any"] = True
-    t = table3(pair_frame(derived, pairs), PARAMS)
+    t = rendered(derived, pairs)["table3"]
     assert t.rows.iloc[0]["SRS any"] == "3 (50.0%)"
     assert [t.rows.iloc[0][f"SRS grade {g}"] for g in ("1", "2", ">=3")] == ["1", "1", "0"]
     assert any(
         "compression fracture, counted in no grade column: SRS 1, RT 0" in n for n in t.footnotes
     )
+
+
+def test_rows_come_from_the_study_config():
+    rcc = yaml.safe_load((ROOT / "config" / "rcc.yaml").read_text(encoding="utf-8"))
+    tables = {**TABLES, "table1": rcc["tables"]["table1"]}
+    ard = analysed(tables=tables).ard
+    t1 = render_tables(ard, tables, ARMS)["table1"]
+    assert "Child-Pugh class" not in set(t1.rows["Variable"])
+    assert not (ard["variable"] == "child_pugh").any()
+    assert list(t1.rows["Variable"][t1.rows["Variable"] != ""]) == [
+        r["label"] for r in rcc["tables"]["table1"]["rows"]
+    ]
+    assert not any("Child-Pugh" in n for n in t1.footnotes)
+
+
+def test_arm_names_are_the_study_configs():
+    derived, pairs = synthetic()
+    derived["arm"] = derived["arm"].map({"SRS": "Surgery", "RT": "Observation"})
+    arms = ("Surgery", "Observation")
+    result = analyse(derived, pairs, arms, TABLES, PARAMS)
+    t2 = render_tables(result.ard, TABLES, arms)["table2"]
+    assert list(t2.rows.columns[2:4]) == ["Surgery", "Observation"]
+    assert set(result.ard["arm"]) == {"Surgery", "Observation", "all"}
+
+
+def test_an_unexpected_level_is_shown_never_dropped():
+    derived, pairs = synthetic()
+    derived.loc[derived["patient_key"] == "r2", "child_pugh"] = "C"
+    t1 = rendered(derived, pairs)["table1"]
+    assert row(t1, "Child-Pugh class", "C")[["SRS", "RT"]].tolist() == ["0 (0.0%)", "1 (16.7%)"]
+    assert "C" not in set(rendered()["table1"].rows["Level"])  # not shown when nobody has it
+
+
+def test_level_labels_come_from_the_cdm_contract(tables):
+    t2 = tables["table2"]
+    assert "Skin problem" in set(t2.rows["Level"])  # schemas/cdm.yaml labels.toxicity_type
+    assert "Vertebroplasty/kyphoplasty" in set(t2.rows["Level"])
+    assert row(tables["table1"], "Number of spine metastases", ">=4")["Level"] == ">=4"
+
+
+def test_ard_contract_rejects_an_impossible_p(ard):
+    import pandera.errors
+
+    from spinepair.contracts.stages import load_stage_schema
+
+    bad = ard.copy()
+    bad.loc[bad["statistic"] == "p", "p"] = 1.5
+    with pytest.raises(pandera.errors.SchemaError):
+        load_stage_schema("ard.yaml").validate(bad)
+    assert load_stage_schema("ard.yaml").validate(ard) is not None
+
+
+def test_ard_holds_every_published_number_unrounded(ard, pf):
+    x = pf["age_years_idx"].astype(float)
+    assert value(ard, "table1", "age_years", "mean", arm="SRS") == x.mean()
+    assert value(ard, "table1", "age_years", "sd", arm="SRS") == x.std(ddof=1)
+    hit = ard[(ard["row"] == "tox_any") & (ard["statistic"] == "n") & (ard["arm"] == "RT")]
+    assert (hit["value"].iloc[0], hit["denominator"].iloc[0]) == (4, 6)

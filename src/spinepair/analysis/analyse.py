@@ -1,44 +1,34 @@
-"""The analyse stage: matched pairs + derived endpoints -> tables, survival, findings.
+"""The analyse stage: matched pairs + derived endpoints -> the pair frame and the ARD.
 
-Pure computation; the job script writes what :func:`analyse` returns. ``params`` are the
-config's ``analysis`` section plus the arm labels (see :func:`analysis_params`).
+Pure computation; the job script writes what :func:`analyse` returns. Everything published
+(tables, figures, survival summary, findings, reproduction) is rendered from these two by its
+own job.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from spinepair.analysis.findings import summary_markdown
+from spinepair.analysis.ard import to_frame
+from spinepair.analysis.grade_stats import grade_stats
 from spinepair.analysis.pair_frame import pair_frame
-from spinepair.analysis.survival_summary import survival_table
-from spinepair.analysis.tables import Table, table1, table2, table3
-
-ENDPOINTS = {
-    "os": "Overall survival",
-    "pfs": "Progression-free survival",
-    "lc": "Local control",
-}
+from spinepair.analysis.survival_summary import survival_stats
+from spinepair.analysis.table_stats import table_stats
 
 
 @dataclass
 class Analysis:
-    """Everything the analyse rule writes, before writing."""
+    """What the analyse job writes: the pair frame and the analysis results dataset."""
 
     pairs: pd.DataFrame
-    tables: dict[str, Table]
-    survival: pd.DataFrame
-    summary: str
+    ard: pd.DataFrame
 
 
-def analysis_params(analysis_cfg: dict, study_cfg: dict) -> dict:
-    """Library parameters from the config's ``analysis`` and ``study`` sections."""
-    params = dict(analysis_cfg)
-    params["labels"] = {"index": study_cfg["index_arm"], "comparator": study_cfg["comparator_arm"]}
-    return params
+def arms_of(study: dict) -> tuple[str, str]:
+    """(index arm, comparator arm) named by the study config's ``study`` section."""
+    return str(study["index_arm"]), str(study["comparator_arm"])
 
 
 def read_paired_derived(derived_paths, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -50,28 +40,18 @@ def read_paired_derived(derived_paths, pairs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def load_reference(path: str | None) -> dict | None:
-    """The published figures to compare against (``analysis.reference_figures``), if any."""
-    if not path:
-        return None
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-
-
 def analyse(
-    derived: pd.DataFrame, pairs: pd.DataFrame, params: dict, reference: dict | None
+    derived: pd.DataFrame, pairs: pd.DataFrame, arms, tables: dict, params: dict
 ) -> Analysis:
-    """Tables 1-3, the survival summary and the findings of the matched cohort."""
+    """The pair frame and the ARD of the declared ``tables`` (study config ``tables``) and of
+    the survival endpoints (``params``: the config's ``analysis`` section)."""
     pf = pair_frame(derived, pairs)
-    tables = {
-        "table1": table1(pf, params, reference),
-        "table2": table2(pf, params, reference),
-        "table3": table3(pf, params),
-    }
-    survival = survival_table(pf, params)
-    summary = summary_markdown(tables, survival, params, reference)
-    notes = [d for t in tables.values() for d in t.discrepancies]
-    if notes:
-        summary += "\n## Differences from the published paper\n\n" + "".join(
-            f"- {d}\n" for d in notes
-        )
-    return Analysis(pf, tables, survival, summary)
+    variants = params.get("variants") or {}
+    parts = [
+        grade_stats(name, decl, pf, arms)
+        if decl.get("layout") == "grades"
+        else table_stats(name, decl, pf, arms, variants)
+        for name, decl in tables.items()
+    ]
+    parts.append(survival_stats(pf, arms, list(params["endpoints"]), params))
+    return Analysis(pf, to_frame(parts))

@@ -1,17 +1,23 @@
-"""The paper's abstract-level findings recomputed, one Markdown line each, with the paper's
-published value at the end of the line for comparison (``paper`` = config/reference_paper.yaml)."""
+"""The study's findings (results/summary.md), one Markdown line each, from the ARD.
+
+One line per table row the study config marks ``finding: true`` (both arms and the test), then
+one per survival endpoint (medians, stratified log-rank, hazard ratio) and, where the ARD holds
+survival rates at given months, one with those rates. Counts below ``mask_below`` are masked.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from spinepair.analysis.survival_summary import lookup
-from spinepair.analysis.tables import arm_labels, fmt_p
+from spinepair.analysis import levels as vocab
+from spinepair.analysis.ard import select
+from spinepair.analysis.table_stats import row_key
+from spinepair.analysis.tables import SHORT, fmt_p
 from spinepair.report.publish import mask_count
 
 
-def _count(n: int, d: int, k: int | None) -> str:
+def _count(n: int, d: int | None, k: int | None) -> str:
     shown = mask_count(n, k)
     return f"{shown}/{d}" if shown != str(n) or not d else f"{n}/{d} ({100 * n / d:.1f}%)"
 
@@ -29,130 +35,81 @@ def _months(row: pd.Series) -> str:
     return f"{row['value']:.1f} (95% CI {lo}-{hi})"
 
 
-def _get(paper: dict | None, path: str):
-    node = paper or {}
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
-
-
-def summary_markdown(tables: dict, survival_df: pd.DataFrame, params: dict, paper=None) -> str:
-    """Markdown list of findings from ``tables`` ({"table1": Table, "table2": Table, ...}, as
-    :mod:`spinepair.analysis.tables`) and ``survival_df`` (:func:`survival_table`); counts below
-    ``params["mask_below"]`` are masked."""
-    a, b = arm_labels(params)
-    k = params.get("mask_below")
-    t1, t2 = tables["table1"].values, tables["table2"].values
-    lines = ["# Findings (recomputed; paper's value at the end of each line)", ""]
-
-    pain = t2["pain_relief"]
-    ra = pain["idx"]["complete"] + pain["idx"]["partial"]
-    rb = pain["cmp"]["complete"] + pain["cmp"]["partial"]
-    pr = _get(paper, "table2.pain_relief") or {}
-    paper_pain = (
-        f"SRS {pr['srs']['complete'] + pr['srs']['partial']}, "
-        f"RT {pr['rt']['complete'] + pr['rt']['partial']}, p={pr['p']}"
-        if pr
-        else "n/a"
-    )
-    lines.append(
-        f"- Pain relief (complete+partial): {a} {_count(ra, pain['n_idx'], k)} vs {b} "
-        f"{_count(rb, pain['n_cmp'], k)}, Bowker (all four levels) {_p(pain['p'])}. "
-        f"Paper: {paper_pain}."
-    )
-    vc = t2["vas_change"]
-    pv = _get(paper, "table2.vas_change")
-    lines.append(
-        f"- VAS decrease: {a} {vc['idx'][0]:.1f} ± {vc['idx'][1]:.1f} vs {b} "
-        f"{vc['cmp'][0]:.1f} ± {vc['cmp'][1]:.1f}, paired t {_p(vc['p'])}. "
-        f"Paper: {_pair(pv)}."
-    )
-    for key, label, test, path in (
-        ("tox_any", "Toxicity (any)", "McNemar", "table2.toxicity_any"),
-        (
-            "compression_fracture",
-            "Compression fracture",
-            "McNemar",
-            "table2.toxicity_by_type.compression_fracture",
-        ),
-        (
-            "other_level",
-            "Progression at other spine levels",
-            "McNemar",
-            "table2.other_level_progression_before_index",
-        ),
-    ):
-        v, pt = t2[key], _get(paper, path)
-        paper_text = f"SRS {pt['srs']}, RT {pt['rt']}, p={pt.get('p', 'n/a')}" if pt else "n/a"
-        lines.append(
-            f"- {label}: {a} {_count(v['idx'], v['n_idx'], k)} vs {b} "
-            f"{_count(v['cmp'], v['n_cmp'], k)}, {test} {_p(v['p'])}. Paper: {paper_text}."
-        )
-    nb = t1["eqd2_gy"]
-    lines.append(
-        f"- nBED (Gy2/10): {a} {nb['idx'][0]:.1f} ± {nb['idx'][1]:.1f} vs {b} "
-        f"{nb['cmp'][0]:.1f} ± {nb['cmp'][1]:.1f}, paired t {_p(nb['p'])}. "
-        f"Paper: {_pair(_get(paper, 'table1.nbed_gy2_10'))}."
-    )
-    for ep, label, path in (
-        ("os", "Overall survival", "survival.overall"),
-        ("pfs", "Progression-free survival", "survival.progression_free"),
-    ):
-        lr = lookup(survival_df, ep, "all", "logrank_p")
-        pt = _get(paper, path)
-        paper_text = (
-            f"median SRS {pt['median_months']['srs']} vs RT {pt['median_months']['rt']} months, "
-            f"p={pt['p']}"
-            if pt
-            else "n/a"
-        )
-        lines.append(
-            f"- {label}: median {a} {_months(lookup(survival_df, ep, a, 'median'))} vs {b} "
-            f"{_months(lookup(survival_df, ep, b, 'median'))} months, stratified log-rank "
-            f"{_p(lr['value'])}{_hr(survival_df, ep, a, b)}. Paper: {paper_text}."
-        )
-    lc = survival_df[(survival_df["endpoint"] == "lc") & (survival_df["quantity"] == "survival")]
-    if len(lc):
-        parts = []
-        for arm in (a, b):
-            rates = lc[lc["arm"] == arm]
-            parts.append(
-                f"{arm} "
-                + ", ".join(f"{t:g} mo {_pct(v)}" for t, v in zip(rates["time"], rates["value"]))
-            )
-        pl = _get(paper, "survival.local_control_actuarial_percent")
-        paper_text = (
-            "; ".join(
-                f"{arm.upper()} " + ", ".join(f"{m} mo {v}%" for m, v in zip(pl["months"], pl[arm]))
-                for arm in ("srs", "rt")
-            )
-            if pl
-            else "n/a"
-        )
-        lp = lookup(survival_df, "lc", "all", "logrank_p")["value"]
-        lines.append(
-            f"- Local control (actuarial): {'; '.join(parts)}; stratified log-rank {_p(lp)}. "
-            f"Paper: {paper_text}."
-        )
-    return "\n".join(lines) + "\n"
-
-
 def _pct(v: float) -> str:
     return "not estimable" if np.isnan(v) else f"{100 * v:.0f}%"
 
 
-def _pair(target) -> str:
-    if not target:
-        return "n/a"
-    s, r = target["srs"], target["rt"]
-    return f"SRS {s[0]} ± {s[1]} vs RT {r[0]} ± {r[1]}, p={target.get('p', 'n/a')}"
+class _Lines:
+    def __init__(self, ard: pd.DataFrame, arms, k: int | None):
+        self.ard, self.arms, self.k = ard, tuple(arms), k
+
+    def stat(self, table, key, statistic, **where) -> pd.DataFrame:
+        return select(self.ard, table, key, statistic=statistic, **where)
+
+    def test(self, table, key, spec) -> str:
+        hit = self.stat(table, key, "p", arm="all")
+        p = float(hit["value"].iloc[0]) if len(hit) else np.nan
+        return f"{SHORT[spec['test']]} {_p(p)}" if spec.get("test") else "no test"
+
+    def arm_text(self, table, key, spec, arm) -> str:
+        if spec["kind"] == "continuous":
+            mean = float(self.stat(table, key, "mean", arm=arm)["value"].iloc[0])
+            sd = float(self.stat(table, key, "sd", arm=arm)["value"].iloc[0])
+            return f"{mean:.1f} ± {sd:.1f}"
+        counts = self.stat(table, key, "n", arm=arm)
+        parts = [
+            ("" if spec["kind"] == "binary" else vocab.label(spec["variable"], r.level) + " ")
+            + _count(int(r.value), None if pd.isna(r.denominator) else int(r.denominator), self.k)
+            for r in counts.itertuples()
+        ]
+        return ", ".join(parts)
+
+    def row(self, table: str, spec: dict) -> str:
+        key = row_key(spec)
+        label = " ".join(t for t in (spec.get("label", ""), spec.get("level", "")) if t)
+        a, b = (f"{arm} {self.arm_text(table, key, spec, arm)}" for arm in self.arms)
+        sep = " vs " if spec["kind"] in ("continuous", "binary") else "; "
+        return f"- {label}: {a}{sep}{b}, {self.test(table, key, spec)}."
+
+    def endpoint(self, endpoint: str, title: str) -> list[str]:
+        one = {
+            s: self.stat("survival", endpoint, s, arm="all").iloc[0]
+            for s in ("logrank_p", "cox_hr")
+        }
+        a, b = self.arms
+        medians = [self.stat("survival", endpoint, "median", arm=arm) for arm in self.arms]
+        line = f"- {title}: median " + " vs ".join(
+            f"{arm} {_months(m.iloc[0]) if len(m) else 'not estimable'}"
+            for arm, m in zip(self.arms, medians)
+        )
+        line += f" months, stratified log-rank {_p(one['logrank_p']['value'])}"
+        hr = one["cox_hr"]
+        if not np.isnan(hr["value"]):
+            line += (
+                f", HR {a} vs {b} {hr['value']:.2f} (95% CI {hr['lower']:.2f}-{hr['upper']:.2f})"
+            )
+        lines = [line + "."]
+        rates = self.stat("survival", endpoint, "survival")
+        if len(rates):
+            parts = [
+                f"{arm} "
+                + ", ".join(
+                    f"{r.time:g} mo {_pct(r.value)}"
+                    for r in rates[rates["arm"] == arm].itertuples()
+                )
+                for arm in self.arms
+            ]
+            lines.append(f"- {title} (actuarial): {'; '.join(parts)}.")
+        return lines
 
 
-def _hr(df: pd.DataFrame, ep: str, a: str, b: str) -> str:
-    try:
-        hr = lookup(df, ep, "all", "cox_hr")
-    except KeyError:
-        return ""
-    if np.isnan(hr["value"]):
-        return ""
-    return f", HR {a} vs {b} {hr['value']:.2f} (95% CI {hr['lower']:.2f}-{hr['upper']:.2f})"
+def summary_markdown(ard: pd.DataFrame, tables: dict, arms, params: dict) -> str:
+    """The findings (see the module docstring); ``tables`` = the study config's table
+    declarations, ``params`` = its ``analysis`` section (``endpoints``, ``mask_below``)."""
+    lines = _Lines(ard, arms, params.get("mask_below"))
+    out = ["# Findings", ""]
+    for name, decl in tables.items():
+        out += [lines.row(name, spec) for spec in decl.get("rows", ()) if spec.get("finding")]
+    for endpoint, title in params["endpoints"].items():
+        out += lines.endpoint(endpoint, title)
+    return "\n".join(out) + "\n"

@@ -45,16 +45,19 @@ def km_figure(
     xlabel: str = "Months after treatment",
     ylabel: str = "Probability",
     conf_type: str = "log-log",
+    width: float = 6.5,
+    height: float = 5.0,
+    dpi: int = 300,
 ) -> None:
-    """Write the Kaplan-Meier curves of ``groups`` ({label: (time, event)}) to PNG (300 dpi)
-    and SVG: step curves with censoring marks ('|'), the stratified log-rank ``pvalue`` and
+    """Write the Kaplan-Meier curves of ``groups`` ({label: (time, event)}) to PNG (``dpi``)
+    and SVG (``width`` x ``height`` inches): step curves with censoring marks ('|'), the stratified log-rank ``pvalue`` and
     the ``medians`` ({label: months}; NaN = not reached; None = from the curves) in the
     legend, and the numbers at risk at regular times under the x axis."""
     fits = {label: kaplan_meier(t, e, conf_type=conf_type) for label, (t, e) in groups.items()}
     tmax = max(float(np.max(f.times)) for f in fits.values())
     ticks = at_risk_times(tmax)
     with matplotlib.rc_context({"svg.hashsalt": "spinepair", "svg.fonttype": "none"}):
-        fig = Figure(figsize=(6.5, 5.0), layout="constrained")
+        fig = Figure(figsize=(width, height), layout="constrained")
         ax, risk = fig.subplots(2, 1, sharex=True, height_ratios=[4, 1.1])
         for i, (label, fit) in enumerate(fits.items()):
             color = COLORS[i % len(COLORS)]
@@ -90,4 +93,4 @@ def km_figure(
             side.set_visible(False)
         ax.set_xticks(ticks)
         fig.savefig(Path(path_svg), format="svg", metadata={"Date": None, "Creator": None})
-        fig.savefig(Path(path_png), format="png", dpi=300, metadata={"Software": None})
+        fig.savefig(Path(path_png), format="png", dpi=dpi, metadata={"Software": None})

@@ -1,4 +1,5 @@
-"""Write a :class:`spinepair.analysis.tables.Table` as CSV, Markdown, HTML and LaTeX (deterministic bytes).
+"""Write a :class:`spinepair.analysis.tables.Table` as CSV, Markdown, HTML and LaTeX
+(deterministic bytes).
 
 Small-count masking (``mask_below=k``): every count cell of the data columns (``n``,
 ``n (x%)``, ``a : b``) below k is printed as ``<k`` and its percentage dropped, in every format.
@@ -149,7 +150,6 @@ def write_table(table, stem, mask_below: int | None = None) -> list[Path]:
     stem.parent.mkdir(parents=True, exist_ok=True)
     rows = masked_rows(table.rows, mask_below).astype(str)
     notes = list(table.footnotes)
-    notes += [f"Compared with the published paper: {d}" for d in table.discrepancies]
     if mask_below is not None:
         notes.append(f"Counts below {mask_below} are shown as <{mask_below}.")
     texts = {

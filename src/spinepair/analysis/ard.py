@@ -1,0 +1,104 @@
+"""The analysis results dataset (ARD): one numeric row per statistic (``schemas/ard.yaml``).
+
+The analyse job writes it; tables, figures, the survival summary, the findings and the
+reproduction read it. :class:`ArdRows` collects rows, :func:`to_frame` casts and validates
+them, :func:`value` and :func:`one` read one statistic back.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import yaml
+
+from spinepair.contracts.cdm import SCHEMA_DIR, parse_columns
+from spinepair.contracts.stages import column_dtypes, load_stage_schema
+from spinepair.errors import SpinepairError
+
+NA = float("nan")
+PRIMARY = "primary"
+
+
+class ArdLookupError(SpinepairError, KeyError):
+    """A statistic asked of the ARD is not there exactly once."""
+
+
+@functools.cache
+def _contract():
+    spec = yaml.safe_load((SCHEMA_DIR / "ard.yaml").read_text(encoding="utf-8"))
+    cols = parse_columns(spec["columns"])
+    return [c.name for c in cols], column_dtypes(cols), load_stage_schema("ard.yaml")
+
+
+COLUMNS = _contract()[0]
+FLOATS = ("time", "value", "lower", "upper", "p")  # plain floats (NaN, not NA) once validated
+
+
+class ArdRows:
+    """Rows of one ARD table, added one statistic at a time."""
+
+    def __init__(self, table: str, variant: str = PRIMARY):
+        self.table, self.variant, self.rows = table, variant, []
+
+    def add(self, row, variable, statistic, value, *, level="", arm="all", **extra) -> None:
+        """One statistic; ``extra`` may give time, lower, upper, n, denominator, p, method."""
+        record = {
+            "table": self.table,
+            "row": str(row),
+            "variable": str(variable),
+            "level": str(level),
+            "arm": str(arm),
+            "statistic": statistic,
+            "time": NA,
+            "value": NA if value is None else float(value),
+            "lower": NA,
+            "upper": NA,
+            "n": None,
+            "denominator": None,
+            "p": NA,
+            "method": "",
+            "variant": self.variant,
+        }
+        unknown = set(extra) - set(record)
+        if unknown:
+            raise TypeError(f"ARD row: unknown field(s) {sorted(unknown)}")
+        record.update(extra)
+        self.rows.append(record)
+
+
+def to_frame(parts) -> pd.DataFrame:
+    """The validated ARD of one or more :class:`ArdRows` (in the order given); its numbers
+    are plain floats (NaN when missing), counts nullable integers."""
+    names, dtypes, schema = _contract()
+    rows = [r for part in parts for r in part.rows]
+    frame = pd.DataFrame(rows, columns=names)
+    for col in FLOATS:
+        frame[col] = pd.to_numeric(frame[col]).astype(float)
+    return schema.validate(frame.astype(dtypes)).astype({c: float for c in FLOATS})
+
+
+def select(ard: pd.DataFrame, table: str, row: str | None = None, **where) -> pd.DataFrame:
+    """The rows of ``table`` (and ``row``) whose columns equal ``where`` (primary variant)."""
+    sel = (ard["table"] == table) & (ard["variant"] == where.pop("variant", PRIMARY))
+    if row is not None:
+        sel &= ard["row"] == str(row)
+    for col, want in where.items():
+        sel &= ard[col] == (want if col == "time" else str(want))
+    return ard[sel]
+
+
+def one(ard: pd.DataFrame, table: str, row: str, statistic: str, **where) -> pd.Series:
+    """The one ARD row of (table, row, statistic, where...); raises when not exactly one."""
+    hit = select(ard, table, row, statistic=statistic, **where)
+    if len(hit) != 1:
+        raise ArdLookupError(
+            f"ARD: {len(hit)} rows for table={table} row={row} statistic={statistic} {where}"
+        )
+    return hit.iloc[0]
+
+
+def value(ard: pd.DataFrame, table: str, row: str, statistic: str, **where) -> float:
+    """The value of :func:`one` as a float (NaN when missing)."""
+    v = one(ard, table, row, statistic, **where)["value"]
+    return NA if pd.isna(v) else float(v)

@@ -1,0 +1,235 @@
+"""The statistics behind each declared table row, as ARD rows (see :mod:`spinepair.analysis.ard`).
+
+A table is declared in the study config (``tables.<name>.rows``); each row has a ``kind``:
+
+- ``continuous``: mean and SD per arm, SMD; optional ``among`` (a flag column: only patients
+  with it true), test ``paired_t``, ``wilcoxon`` (paired) or ``welch_t`` (unpaired)
+- ``categorical``: n per level per arm (denominator = patients with a value), SMD per level;
+  test ``bowker`` (over the shown levels but ``untested`` ones), ``mcnemar`` (``test_level``
+  vs the rest) or ``wilcoxon`` (on ``test_variable``); ``show`` = levels always shown
+- ``counts``: n per level per arm, no percentage, no test
+- ``binary``: patients with the flag ``variable`` true per arm, SMD; optional ``mcnemar``
+- ``flags``: one ``binary`` row per level of ``vocabulary`` (column ``variable`` with
+  ``{level}`` filled in), shown when in ``show`` or true for someone
+- ``ratio``: n per level (``levels``) per arm, printed ``a : b``; SMD of the first level
+- ``within_arm``: test of ``before`` vs ``variable`` inside each arm
+
+Levels are ordered as the column's vocabulary (:mod:`spinepair.analysis.levels`); a value seen
+in the data but in no vocabulary is shown after them, never dropped. Paired tests use complete
+pairs; the pairs left out are counted (statistic ``pairs_excluded``) for the footnotes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spinepair import stats
+from spinepair.analysis import levels as vocab
+from spinepair.analysis.ard import ArdRows
+from spinepair.matching.balance import balance_table
+
+PAIRED = ("paired_t", "wilcoxon", "mcnemar", "bowker")
+
+
+def row_key(spec: dict) -> str:
+    """The key of a declared row in its table and in the ARD (``key``, else its variable)."""
+    if "key" in spec:
+        return str(spec["key"])
+    if spec["kind"] == "within_arm":
+        return f"{spec['before']}_vs_{spec['variable']}"
+    return str(spec["variable"])
+
+
+def flag(s: pd.Series) -> pd.Series:
+    """Boolean column with missing values as False."""
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
+def shown_levels(spec: dict, x: pd.Series, y: pd.Series) -> list:
+    """Levels of a categorical row: ``show`` and every level seen, in vocabulary order, then
+    values seen that no vocabulary lists (sorted)."""
+    known = list(vocab.levels(spec["variable"]))
+    show = [str(v) for v in spec.get("show", known)]
+    typed = {str(v): v for v in pd.concat([x, y]).dropna().unique()}
+    unknown = [v for v in show if known and v not in known]
+    if unknown:
+        raise ValueError(f"row {spec['variable']!r}: show lists {unknown}, not in {known}")
+    order = known or show
+    out = [v for v in order if v in show or v in typed]
+    out += sorted((v for v in typed if v not in out), key=str)
+    return [typed.get(v, _like(v, x)) for v in out]
+
+
+def _like(text: str, x: pd.Series):
+    """A declared level as the column's type (int levels of an integer column)."""
+    return int(text) if pd.api.types.is_integer_dtype(x) and text.lstrip("-").isdigit() else text
+
+
+class TableStats:
+    """Computes the ARD rows of one table of the pair frame ``pf``."""
+
+    def __init__(self, name: str, pf: pd.DataFrame, arms: tuple[str, str], variants: dict):
+        self.pf, self.arms = pf, arms
+        self.out = ArdRows(name)
+        self.kw = {
+            "mcnemar": dict(variants.get("mcnemar") or {}),
+            "wilcoxon": dict(variants.get("wilcoxon") or {}),
+        }
+
+    def sides(self, col: str) -> tuple[pd.Series, pd.Series]:
+        for c in (f"{col}_idx", f"{col}_cmp"):
+            if c not in self.pf.columns:
+                raise KeyError(f"pair frame has no column {c!r} (derived column {col!r})")
+        return self.pf[f"{col}_idx"], self.pf[f"{col}_cmp"]
+
+    def smd(self, key, variable, x, y, level=None) -> None:
+        """Pooled-SD SMD of a numeric column, or of one level of a categorical column."""
+        values = pd.concat([x, y], ignore_index=True)
+        arm = np.r_[np.repeat("i", len(x)), np.repeat("c", len(y))]
+        if level is None:
+            frame = pd.DataFrame({"arm": arm, "v": pd.to_numeric(values).astype(float)})
+            smd = float(balance_table(frame, "arm", ["v"], "i")["smd"].iloc[0])
+        else:
+            frame = pd.DataFrame({"arm": arm, "v": values.astype(object)})
+            bal = balance_table(frame, "arm", ["v"], "i")
+            hit = bal[bal["level"] == str(level)]
+            smd = float(hit["smd"].iloc[0]) if len(hit) else float("nan")
+        self.out.add(key, variable, "smd", smd, level="" if level is None else level)
+
+    def test(self, key, variable, test, x, y, arm="all", **kw) -> None:
+        """Run one test (paired ones on complete pairs); one that cannot be computed is a
+        ``p`` row with no value and the reason as its method."""
+        n = len(x)
+        if test in PAIRED:
+            ok = (x.notna() & y.notna()).to_numpy()
+            x, y = x[ok], y[ok]
+            self.out.add(key, variable, "pairs_excluded", int((~ok).sum()), arm=arm)
+            n = int(ok.sum())
+        try:
+            if test == "mcnemar":
+                res = stats.mcnemar(*kw.pop("recode", (x, y)), **self.kw["mcnemar"])
+            elif test == "wilcoxon":
+                res = stats.wilcoxon_signed_rank(x, y, **self.kw["wilcoxon"])
+            elif test == "welch_t":
+                res = stats.welch_t(x.dropna(), y.dropna())
+                n = int(x.notna().sum() + y.notna().sum())
+            elif test == "paired_t":
+                res = stats.paired_t(x, y)
+            elif test == "bowker":
+                res = stats.bowker(x, y, categories=kw["categories"])
+            else:
+                raise ValueError(f"row {key!r}: unknown test {test!r}")
+        except stats.StatsInputError as exc:
+            self.out.add(key, variable, "p", None, arm=arm, n=n, method=f"not computed: {exc}")
+            return
+        self.out.add(key, variable, "p", res.pvalue, arm=arm, n=n, p=res.pvalue, method=res.method)
+
+    def arm_counts(self, key, variable, x, y, level, hit_x, hit_y, percent=True) -> None:
+        for arm, hit, s in ((self.arms[0], hit_x, x), (self.arms[1], hit_y, y)):
+            denom = int(s.notna().sum()) if percent else None
+            self.out.add(
+                key, variable, "n", int(hit.sum()), level=level, arm=arm, denominator=denom
+            )
+
+    def continuous(self, spec: dict) -> None:
+        key, var = row_key(spec), spec["variable"]
+        x, y = self.sides(var)
+        if "among" in spec:
+            fx, fy = self.sides(spec["among"])
+            x, y = x.where(flag(fx)), y.where(flag(fy))
+        x, y = pd.to_numeric(x).astype(float), pd.to_numeric(y).astype(float)
+        for arm, s in zip(self.arms, (x, y)):
+            v = s.dropna()
+            sd = v.std(ddof=1) if len(v) > 1 else float("nan")
+            self.out.add(key, var, "mean", v.mean() if len(v) else None, arm=arm, n=len(v))
+            self.out.add(key, var, "sd", sd, arm=arm, n=len(v))
+        if spec.get("test"):
+            self.test(key, var, spec["test"], x, y)
+        self.smd(key, var, x, y)
+
+    def categorical(self, spec: dict, percent: bool = True) -> None:
+        key, var = row_key(spec), spec["variable"]
+        x, y = self.sides(var)
+        shown = shown_levels(spec, x, y)
+        test = spec.get("test")
+        if test == "bowker":
+            untested = {str(v) for v in spec.get("untested", ())}
+            ok = ~(x.astype(str).isin(untested) | y.astype(str).isin(untested))
+            self.out.add(key, var, "pairs_untested", int((~ok).sum()))
+            cats = [lv for lv in shown if str(lv) not in untested]
+            self.test(key, var, "bowker", x[ok], y[ok], categories=cats)
+        elif test == "mcnemar":
+            level = _like(str(spec["test_level"]), x)
+            ok = x.notna() & y.notna()
+            recode = (x[ok] == level, y[ok] == level)
+            self.test(key, var, "mcnemar", x, y, recode=recode)
+        elif test == "wilcoxon":
+            tx, ty = self.sides(spec.get("test_variable", var))
+            self.test(key, spec.get("test_variable", var), "wilcoxon", tx, ty)
+        elif test:
+            raise ValueError(f"row {key!r}: test {test!r} does not apply to a categorical row")
+        for lv in shown:
+            self.arm_counts(key, var, x, y, lv, x == lv, y == lv, percent)
+            if percent:
+                self.smd(key, var, x, y, lv)
+
+    def binary(self, spec: dict) -> None:
+        key, var = row_key(spec), spec["variable"]
+        x, y = self.sides(var)
+        if spec.get("test"):
+            ok = x.notna() & y.notna()
+            self.test(key, var, "mcnemar", x, y, recode=(x[ok].astype(bool), y[ok].astype(bool)))
+        self.arm_counts(key, var, x, y, "", flag(x), flag(y))
+        tf = {"na_action": "ignore"}
+        self.smd(key, var, x.map(_tf, **tf), y.map(_tf, **tf), "True")
+
+    def flags(self, spec: dict) -> None:
+        for lv in self.flag_levels(spec):
+            var = spec["variable"].format(level=lv)
+            self.binary({"variable": var, "kind": "binary"})
+
+    def flag_levels(self, spec: dict) -> list[str]:
+        """Levels of a ``flags`` row shown: those in ``show``, then any true for someone."""
+        show = [str(v) for v in spec.get("show", ())]
+        out = []
+        for lv in vocab.levels(spec["vocabulary"]):
+            col = spec["variable"].format(level=lv)
+            seen = f"{col}_idx" in self.pf.columns and any(flag(s).any() for s in self.sides(col))
+            if lv in show or seen:
+                out.append(lv)
+        return out
+
+    def ratio(self, spec: dict) -> None:
+        key, var = row_key(spec), spec["variable"]
+        x, y = self.sides(var)
+        lvls = [str(v) for v in spec["levels"]]
+        for lv in lvls:
+            self.arm_counts(key, var, x, y, lv, x == lv, y == lv)
+        self.smd(key, var, x, y, lvls[0])
+
+    def within_arm(self, spec: dict) -> None:
+        key, var = row_key(spec), spec["variable"]
+        for arm, side in zip(self.arms, ("idx", "cmp")):
+            pre, post = self.pf[f"{spec['before']}_{side}"], self.pf[f"{var}_{side}"]
+            self.test(key, var, spec["test"], pre, post, arm=arm)
+
+    def run(self, rows: list[dict]) -> ArdRows:
+        for spec in rows:
+            kind = spec["kind"]
+            if kind == "counts":
+                self.categorical(spec, percent=False)
+            elif kind in ("continuous", "categorical", "binary", "flags", "ratio", "within_arm"):
+                getattr(self, kind)(spec)
+            else:
+                raise ValueError(f"table row {row_key(spec)!r}: unknown kind {kind!r}")
+        return self.out
+
+
+def _tf(v) -> str:
+    return str(bool(v))
+
+
+def table_stats(name: str, decl: dict, pf: pd.DataFrame, arms, variants: dict) -> ArdRows:
+    """The ARD rows of one declared table (``decl["rows"]``) of the pair frame."""
+    return TableStats(name, pf, tuple(arms), variants).run(decl["rows"])

@@ -1,0 +1,19 @@
+"""findings job: the ARD -> results/summary.md, one line per finding."""
+
+import pandas as pd
+
+from spinepair.analysis.analyse import arms_of
+from spinepair.analysis.findings import summary_markdown
+from spinepair.jobs.jobio import run, write_text
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+
+
+def work():
+    ard = pd.read_parquet(sm.input.ard)
+    params = {"endpoints": dict(sm.params.endpoints), "mask_below": sm.params.mask_below}
+    text = summary_markdown(ard, dict(sm.params.tables), arms_of(sm.params.study), params)
+    write_text(text, sm.output.summary)
+
+
+run(work, sm.log[0], "findings")
