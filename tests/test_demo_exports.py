@@ -1,6 +1,8 @@
 """The committed demo exports are exactly the simulator's output for the documented seed."""
 
 import hashlib
+import subprocess
+import sys
 
 from spinepair.synth import simparams
 from spinepair.synth.simulate import main
@@ -20,3 +22,13 @@ def test_demo_exports_regenerate_byte_for_byte(tmp_path):
     committed = digests(ROOT / "data" / "demo")
     assert committed, "no committed demo exports found"
     assert digests(tmp_path) == committed
+
+
+def test_the_package_runs_as_the_command_line():
+    out = subprocess.run(
+        [sys.executable, "-m", "spinepair.synth", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.startswith("usage: python -m spinepair.synth ") and "--patients" in out

@@ -8,11 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from spinepair.contracts.cdm import IDENTIFIER_FIELDS, SPINE_LEVELS, TABLES
 from spinepair.contracts.stages import column_dtypes
 from spinepair.ingest.pipeline import ingest_site
-from spinepair.synth.registry import site_plan, site_truth, write_registry
+from spinepair.synth import registry
+from spinepair.synth.registry import (
+    SITE_SPECS,
+    site_plan,
+    site_spec_text,
+    site_truth,
+    write_registry,
+)
 from spinepair.synth.render import render_site
 from spinepair.synth.simulate import main
 from tests.helpers.workflow import ROOT, copy_project, snakemake
@@ -158,20 +166,33 @@ def test_every_style_ingests_back(tmp_path, style, template, arm, machine):
 
 def test_written_study_is_valid(tmp_path):
     config_path = write_registry(tmp_path, 400, 4, log=lambda _: None)
-    cfg = yaml.safe_load(config_path.read_text())
-    schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
-    jsonschema.validate(cfg, schema)
-    assert cfg["sites"] == ["R01", "R02", "R03", "R04"]
-    assert cfg["matching"]["method"] == "auto"
-    assert cfg["raw_root"] == str(tmp_path)
-    assert cfg["pseudonymisation"]["key_file"] == str(ROOT / "config" / "demo.key")
+    overlay = yaml.safe_load(config_path.read_text())
+    assert overlay["sites"] == ["R01", "R02", "R03", "R04"]
+    assert overlay["matching"] == {"method": "auto"}
+    assert overlay["raw_root"] == str(tmp_path)
+    # what snakemake --configfile makes of it: the demo study with the overlay merged in
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    update_config(cfg, overlay)
+    jsonschema.validate(cfg, yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text()))
+    assert cfg["matching"]["method"] == "auto" and cfg["matching"]["calipers"]
+    assert cfg["study"]["index_arm"] == "SRS" and "Registry" in cfg["study"]["title"]
     site_schema = yaml.safe_load((ROOT / "schemas" / "site.schema.yaml").read_text())
-    for site, template in zip(cfg["sites"], "ABCD", strict=True):
+    for site, template in zip(overlay["sites"], "ABCD", strict=True):
         spec = yaml.safe_load((tmp_path / "sites" / f"{site}.yaml").read_text())
         jsonschema.validate(spec, site_schema)
         demo = yaml.safe_load((ROOT / "config" / "sites" / f"{template}.yaml").read_text())
         assert spec == {**demo, "site": site}
         assert any((tmp_path / site).iterdir())
+
+
+def test_demo_site_specs_are_the_package_templates(tmp_path, monkeypatch):
+    for template in "ABCD":
+        workflow_spec = (ROOT / "config" / "sites" / f"{template}.yaml").read_text()
+        assert (SITE_SPECS / f"{template}.yaml").read_text(encoding="utf-8") == workflow_spec
+    (tmp_path / "E.yaml").write_text("# site: E\nsite: EE\narm: RT\n")
+    monkeypatch.setattr(registry, "SITE_SPECS", tmp_path)
+    with pytest.raises(ValueError, match="no 'site: E' line"):
+        site_spec_text("E", "R01")
 
 
 def test_command_line_writes_a_registry(tmp_path, capsys):

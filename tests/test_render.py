@@ -36,7 +36,7 @@ def test_round_trip(site, tmp_path_factory):
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(truths(prefix=site))
+    @given(truths(prefix=site, arm=arm))
     def check(truth):
         raw = tmp_path_factory.mktemp(site)
         render_site(truth, style, raw)

@@ -3,5 +3,15 @@ renderers in the four export styles. Never imported by the pipeline; its calibra
 independent implementations (scipy, statsmodels, lifelines), not spinepair.stats or
 spinepair.endpoints.
 
+- ``simparams``       every parameter: the paper's targets, generic-patient distributions
+- ``calibration``     the 28 designed pairs (``calibrate_baseline``, ``calibrate_outcomes``),
+  accepted by ``checks``
+- ``core``            what both simulators share: regimens, anatomy, timelines, typed tables
+- ``identities``      hospital ids and fake direct identifiers
+- ``simulate``        the demo study, one patient at a time (rows: ``demo_rows``); the CLI
+- ``registry``        registry-scale sites, all patients of a site at once
+- ``render``          truth -> raw export files (headers and codes: ``export_layouts``)
+- ``sites/``          the demo sites' adapter specs (``config/sites/`` links here)
+
 May import: spinepair.contracts (the vocabularies and dtypes it renders).
 """

@@ -18,7 +18,6 @@ from statsmodels.stats.contingency_tables import SquareTable
 
 from spinepair.synth import simparams as P
 
-ANALGESIC_LEVEL = {"none": 0, "otc": 1, "steroid": 2, "narcotic": 3}
 PAIN_CATEGORIES = ("complete", "partial", "stable", "progression")
 
 
@@ -68,18 +67,22 @@ def km_rates(fit: KaplanMeierFitter, times) -> np.ndarray:
     return np.where(t > fit.timeline.max(), np.nan, rates)
 
 
-def km_median(fit: KaplanMeierFitter) -> float:
-    """Median survival; where the curve rests at exactly 0.5, the midpoint of that stretch.
+def km_median(fit: KaplanMeierFitter, tol: float = 1e-9) -> float:
+    """Median survival: the first time the curve reaches 0.5; where it rests at exactly 0.5,
+    the midpoint between that time and the next drop (or the last time). NaN if not reached.
 
-    lifelines gives the first time with S <= 0.5; R's convention (and the pipeline's) takes
-    the midpoint between it and the next drop (or the last time) when S equals 0.5 there.
+    (lifelines' own ``median_survival_time_`` takes the first time below 0.5 instead.)
     """
     sf = fit.survival_function_.iloc[:, 0]
-    first = fit.median_survival_time_
-    if not np.isfinite(first) or not np.isclose(sf.loc[first], 0.5):
-        return float(first)
-    later = sf.index[(sf.index > first) & (sf.to_numpy() < 0.5 - 1e-9)]
-    return float((first + (later[0] if len(later) else sf.index.max())) / 2)
+    times, surv = sf.index.to_numpy(float), sf.to_numpy()
+    reached = np.flatnonzero(surv <= 0.5 + tol)
+    if not len(reached):
+        return float("nan")
+    first = reached[0]
+    if surv[first] < 0.5 - tol:
+        return float(times[first])
+    below = np.flatnonzero(surv < 0.5 - tol)
+    return float((times[first] + (times[below[0]] if len(below) else times[-1])) / 2)
 
 
 def p_pair_logrank(t1, e1, t0, e0) -> float:
@@ -103,6 +106,6 @@ def paper_pain_category(vas_pre: int, vas_post: int, analgesic_pre: str, analges
     """
     if vas_post == 0 and analgesic_post == "none":
         return "complete"
-    if vas_post > vas_pre or ANALGESIC_LEVEL[analgesic_post] > ANALGESIC_LEVEL[analgesic_pre]:
+    if vas_post > vas_pre or P.ANALGESIC_LEVEL[analgesic_post] > P.ANALGESIC_LEVEL[analgesic_pre]:
         return "progression"
     return "partial" if vas_pre - vas_post > 2 else "stable"

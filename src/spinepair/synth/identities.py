@@ -1,4 +1,4 @@
-"""Fake direct identifiers, as real EMR exports carry them (all synthetic)."""
+"""Hospital ids and fake direct identifiers, as real EMR exports carry them (all synthetic)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,29 @@ import pandas as pd
 
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나"
 GIVEN = "민서준지현우도윤하은수영예진호성재연유채건시아주원승혜동희태경소"
+# Per patient, in draw order: surname, two given-name syllables, RRN serial, two phone blocks.
+_LOW = np.array([0, 0, 0, 0, 2000, 0])
+_HIGH = np.array([len(SURNAMES), len(GIVEN), len(GIVEN), 1_000_000, 10_000, 10_000])
 
 
-def fake_identities(rng: np.random.Generator, patients: list[dict]) -> pd.DataFrame:
-    """Name, resident registration number and phone for each patient row (synthetic)."""
-    names, rrns, phones = [], [], []
-    for p in patients:
-        names.append(rng.choice(list(SURNAMES)) + rng.choice(list(GIVEN)) + rng.choice(list(GIVEN)))
-        birth = p["birth_date"]
-        century = 0 if birth.year < 2000 else 2
-        sex_digit = (1 if p["sex"] == "M" else 2) + century
-        serial = int(rng.integers(0, 1_000_000))
-        rrns.append(f"{birth:%y%m%d}-{sex_digit}{serial:06d}")
-        phones.append(f"010-{int(rng.integers(2000, 10000)):04d}-{int(rng.integers(0, 10000)):04d}")
-    return pd.DataFrame({"name": names, "rrn": rrns, "phone": phones}, dtype="string")
+def raw_ids(rng: np.random.Generator, site: str, n: int) -> np.ndarray:
+    """``n`` distinct seven-digit hospital ids prefixed by the site code, in sorted order."""
+    nums = np.sort(rng.choice(9_000_000, size=n, replace=False) + 1_000_000)
+    return (site + pd.Series(nums).astype(str)).to_numpy(object)
+
+
+def fake_identities(rng: np.random.Generator, birth, sex) -> pd.DataFrame:
+    """Name, resident registration number and mobile phone per patient (synthetic).
+
+    The RRN starts with the birth date; its seventh digit codes sex and century.
+    """
+    birth = pd.Series(pd.to_datetime(np.asarray(birth)))
+    n = len(birth)
+    d = rng.integers(np.broadcast_to(_LOW, (n, 6)), np.broadcast_to(_HIGH, (n, 6)))
+    sur, given = np.array(list(SURNAMES), object), np.array(list(GIVEN), object)
+    names = sur[d[:, 0]] + given[d[:, 1]] + given[d[:, 2]]
+    digit = np.where(np.asarray(sex) == "M", 1, 2) + np.where(birth.dt.year >= 2000, 2, 0)
+    serial = pd.Series(d[:, 3]).map("{:06d}".format)
+    rrn = birth.dt.strftime("%y%m%d") + "-" + pd.Series(digit).astype(str) + serial
+    phone = "010-" + pd.Series(d[:, 4]).astype(str) + "-" + pd.Series(d[:, 5]).map("{:04d}".format)
+    return pd.DataFrame({"name": names, "rrn": rrn, "phone": phone}, dtype="string")

@@ -16,191 +16,16 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from spinepair.contracts.cdm import TOXICITY_TYPES
+from spinepair.synth.export_layouts import (
+    A_CODES,
+    EAV_ENTITIES,
+    EN_HEADERS,
+    KO_CODES,
+    KO_HEADERS,
+)
 
 STYLES = ("wide_csv", "xlsx", "cp949_csv", "long_eav")
 _FIXED_TIME = "2024-01-01T00:00:00Z"
-
-# CDM column -> raw header, per table, in export order; shared by styles A and B.
-_EN = {
-    "patients": {
-        "patient_id": "MRN",
-        "name": "Name",
-        "rrn": "RRN",
-        "phone": "Phone",
-        "sex": "Sex",
-        "birth_date": "Birth Date",
-        "primary_tumor": "Primary Tumor",
-        "primary_diagnosis_date": "Primary Dx Date",
-        "spine_met_diagnosis_date": "Spine Met Dx Date",
-        "child_pugh": "Child-Pugh",
-        "n_spine_mets": "No. of Spine Mets",
-        "ecog": "ECOG",
-        "ambulation": "Ambulatory Status",
-        "index_level": "Index Level",
-        "tumor_volume_cc": "Tumor Volume (cc)",
-        "prior_index_treatment": "Prior Tx at Index Level",
-        "death_date": "Date of Death",
-        "last_followup_date": "Last Follow-up",
-    },
-    "treatments": {
-        "patient_id": "MRN",
-        "course": "Course",
-        "modality": "Technique",
-        "machine": "Machine",
-        "start_date": "Start Date",
-        "end_date": "End Date",
-        "total_dose_gy": "Total Dose (Gy)",
-        "fractions": "Fractions",
-        "isodose_pct": "Isodose Line (%)",
-        "coverage_pct": "Target Coverage (%)",
-        "levels": "Treated Levels",
-        "intent": "Intent",
-    },
-    "assessments": {"date": "Date", "vas": "VAS", "analgesic": "Analgesic", "ome_mg": "OME (mg)"},
-    "imaging": {
-        "patient_id": "MRN",
-        "date": "Exam Date",
-        "modality": "Modality",
-        "finding": "Finding",
-        "level": "Level",
-    },
-    "toxicities": {
-        "patient_id": "MRN",
-        "date": "Onset Date",
-        "type": "Toxicity",
-        "rtog_grade": "RTOG Grade",
-    },
-    "further_treatments": {
-        "patient_id": "MRN",
-        "date": "Date",
-        "type": "Procedure",
-        "level": "Level",
-        "reason": "Indication",
-    },
-}
-_KO = {
-    "patients": {
-        "patient_id": "등록번호",
-        "name": "성명",
-        "rrn": "주민등록번호",
-        "phone": "연락처",
-        "sex": "성별",
-        "birth_date": "생년월일",
-        "primary_tumor": "원발암",
-        "primary_diagnosis_date": "원발암진단일",
-        "spine_met_diagnosis_date": "척추전이진단일",
-        "child_pugh": "Child-Pugh분류",
-        "n_spine_mets": "척추전이수",
-        "ecog": "ECOG",
-        "ambulation": "보행상태",
-        "index_level": "대상척추",
-        "tumor_volume_cc": "종양부피(cc)",
-        "prior_index_treatment": "이전치료",
-        "death_date": "사망일",
-        "last_followup_date": "최종추적일",
-    },
-    "treatments": {
-        "patient_id": "등록번호",
-        "course": "치료차수",
-        "modality": "치료방법",
-        "machine": "장비",
-        "start_date": "치료시작일",
-        "end_date": "치료종료일",
-        "total_dose_gy": "총선량(Gy)",
-        "fractions": "분할횟수",
-        "isodose_pct": "처방등선량(%)",
-        "coverage_pct": "표적포함률(%)",
-        "levels": "치료부위",
-        "intent": "치료목적",
-    },
-    "assessments": {
-        "patient_id": "등록번호",
-        "date": "평가일",
-        "vas": "통증점수(VAS)",
-        "analgesic": "진통제",
-        "ome_mg": "모르핀환산량(mg)",
-    },
-    "imaging": {
-        "patient_id": "등록번호",
-        "date": "검사일",
-        "modality": "검사종류",
-        "finding": "판독소견",
-        "level": "부위",
-    },
-    "toxicities": {
-        "patient_id": "등록번호",
-        "date": "발생일",
-        "type": "부작용",
-        "rtog_grade": "RTOG등급",
-    },
-    "further_treatments": {
-        "patient_id": "등록번호",
-        "date": "시행일",
-        "type": "추가치료",
-        "level": "부위",
-        "reason": "사유",
-    },
-}
-# Site C's code values (CDM value -> export code).
-_KO_CODES = {
-    "sex": {"M": "1", "F": "2"},
-    "child_pugh": {"A": "1", "B": "2", "C": "3"},
-    "primary_tumor": {
-        "HCC": "간세포암",
-        "lung": "폐암",
-        "breast": "유방암",
-        "RCC": "신세포암",
-        "prostate": "전립선암",
-        "colorectal": "대장암",
-        "stomach": "위암",
-        "thyroid": "갑상선암",
-        "myeloma": "다발골수종",
-        "other": "기타",
-    },
-    "prior_index_treatment": {"none": "0", "surgery": "1", "rt": "2", "srs": "3", "other": "9"},
-    "treatments.modality": {"SRS": "1", "RT": "2"},
-    "intent": {"primary": "1", "retreatment": "2"},
-    "analgesic": {"none": "0", "otc": "1", "steroid": "2", "narcotic": "3"},
-    "finding": {
-        "no_progression": "01",
-        "local_progression": "02",
-        "other_level_progression": "03",
-        "compression_fracture": "04",
-    },
-    "toxicities.type": {
-        "nausea": "오심",
-        "sore_throat": "인후통",
-        "esophagitis": "식도염",
-        "dry_mouth": "구강건조",
-        "dysphagia": "연하곤란",
-        "diarrhea": "설사",
-        "skin": "피부염",
-        "fatigue": "피로",
-        "myelopathy": "척수병증",
-        "other": "기타",
-    },
-    "further_treatments.type": {
-        "surgery": "1",
-        "vertebroplasty_kyphoplasty": "2",
-        "srs": "3",
-        "rt": "4",
-    },
-    "reason": {"tumor_progression": "1", "compression_fracture": "2"},
-}
-_A_CODES = {
-    "sex": {"M": "Male", "F": "Female"},
-    "toxicities.type": {t: t.replace("_", " ").title() for t in TOXICITY_TYPES},
-}
-# Site D's clinical data warehouse: entity name and CDM column -> attribute name.
-_EAV = {
-    "patients": ("PATIENT", None),
-    "treatments": ("RT_COURSE", "course"),
-    "assessments": ("PAIN_ASSESS", None),
-    "imaging": ("IMAGING", None),
-    "toxicities": ("TOXICITY", None),
-    "further_treatments": ("ADD_TX", None),
-}
 
 
 def _text(s: pd.Series, date_fmt: str = "%Y-%m-%d", scale: float = 1.0) -> pd.Series:
@@ -250,23 +75,25 @@ def _write_csv(df: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
 
 
 def _render_a(truth: dict, out: Path) -> None:
-    tabs = {t: _coded(_sorted(truth, t), t, _A_CODES) for t in truth}
+    tabs = {t: _coded(_sorted(truth, t), t, A_CODES) for t in truth}
     for t, fname in (
         ("patients", "A_patients.csv"),
         ("treatments", "A_rt_courses.csv"),
         ("imaging", "A_imaging.csv"),
         ("further_treatments", "A_salvage.csv"),
     ):
-        _write_csv(_export(tabs[t], t, _EN[t], "%Y-%m-%d"), out / fname)
+        _write_csv(_export(tabs[t], t, EN_HEADERS[t], "%Y-%m-%d"), out / fname)
     # Pain follow-up: one row per patient, visits as column groups "V1 Date", "V1 VAS", ...
     pain = tabs["assessments"].sort_values(["patient_id", "date"], kind="stable")
     pain = pain.assign(visit=pain.groupby("patient_id").cumcount() + 1)
     ids = pd.Index(pain["patient_id"].drop_duplicates(), name="MRN")
     wide = pd.DataFrame(index=ids)
     for v in range(1, max(int(pain["visit"].max()) if len(pain) else 1, 1) + 1):
-        one = _export(pain[pain["visit"] == v], "assessments", _EN["assessments"], "%Y-%m-%d")
+        one = _export(
+            pain[pain["visit"] == v], "assessments", EN_HEADERS["assessments"], "%Y-%m-%d"
+        )
         one.index = pain.loc[pain["visit"] == v, "patient_id"].to_numpy()
-        for head in _EN["assessments"].values():
+        for head in EN_HEADERS["assessments"].values():
             wide[f"V{v} {head}"] = one[head].reindex(ids).fillna("").to_numpy()
     _write_csv(wide.reset_index(), out / "A_pain_followup.csv")
     # Toxicity: wide by type ("Nausea Grade", "Nausea Date"); k-th event of a type on row k.
@@ -275,7 +102,7 @@ def _render_a(truth: dict, out: Path) -> None:
     rows = tox[["patient_id", "k"]].drop_duplicates().sort_values(["patient_id", "k"])
     wide = pd.DataFrame({"MRN": rows["patient_id"].to_numpy()})
     index = pd.MultiIndex.from_frame(rows)
-    for ttype in _A_CODES["toxicities.type"].values():
+    for ttype in A_CODES["toxicities.type"].values():
         sub = tox[tox["type"] == ttype].set_index(["patient_id", "k"])
         wide[f"{ttype} Grade"] = _text(sub["rtog_grade"]).reindex(index).fillna("").to_numpy()
         wide[f"{ttype} Date"] = _text(sub["date"]).reindex(index).fillna("").to_numpy()
@@ -285,14 +112,14 @@ def _render_a(truth: dict, out: Path) -> None:
 def _render_b(truth: dict, out: Path) -> None:
     book = openpyxl.Workbook()
     book.remove(book.active)
-    pain = {"patient_id": "MRN", **_EN["assessments"]}
+    pain = {"patient_id": "MRN", **EN_HEADERS["assessments"]}
     sheets = (
-        ("Patients", "patients", _EN["patients"]),
-        ("RT Courses", "treatments", _EN["treatments"]),
+        ("Patients", "patients", EN_HEADERS["patients"]),
+        ("RT Courses", "treatments", EN_HEADERS["treatments"]),
         ("Pain", "assessments", pain),
-        ("Imaging", "imaging", _EN["imaging"]),
-        ("Toxicity", "toxicities", _EN["toxicities"]),
-        ("Salvage", "further_treatments", _EN["further_treatments"]),
+        ("Imaging", "imaging", EN_HEADERS["imaging"]),
+        ("Toxicity", "toxicities", EN_HEADERS["toxicities"]),
+        ("Salvage", "further_treatments", EN_HEADERS["further_treatments"]),
     )
     for title, table, headers in sheets:
         df = _sorted(truth, table)
@@ -361,13 +188,13 @@ def _render_c(truth: dict, out: Path) -> None:
         ("further_treatments", "C_addtx.csv"),
     )
     for table, fname in files:
-        df = _coded(_sorted(truth, table), table, _KO_CODES)
-        _write_csv(_export(df, table, _KO[table], "%Y.%m.%d"), out / fname, "cp949")
+        df = _coded(_sorted(truth, table), table, KO_CODES)
+        _write_csv(_export(df, table, KO_HEADERS[table], "%Y.%m.%d"), out / fname, "cp949")
 
 
 def _render_d(truth: dict, out: Path) -> None:
     parts = []
-    for table, (entity, inst_col) in _EAV.items():
+    for table, (entity, inst_col) in EAV_ENTITIES.items():
         df = _sorted(truth, table)
         if inst_col:
             seq = df[inst_col].astype("string")
@@ -383,7 +210,7 @@ def _render_d(truth: dict, out: Path) -> None:
                         "SEQ": seq.to_numpy(),
                         "ATTR": col.upper(),
                         "VALUE": _text(df[col], "%Y%m%d").to_numpy(),
-                        "_t": list(_EAV).index(table),
+                        "_t": list(EAV_ENTITIES).index(table),
                         "_i": range(len(df)),
                         "_p": pos,
                     }

@@ -70,6 +70,69 @@ OTHER_PRIMARIES = {
     "other": 10,
 }
 
+# Generic (uncalibrated) patients: every screened demo patient outside the 28 designed
+# pairs, and every registry patient. Shares are probabilities; (median, sigma) lognormal.
+GENERIC = {
+    "region": {"cervical": 0.15, "thoracic": 0.42, "lumbar": 0.38, "sacral": 0.05},
+    "male": {"HCC": 0.85, "other": 0.55},
+    "age": (60, 11),  # normal (mean, SD), clipped to age_range
+    "age_range": (25, 89),
+    "interval_months": (14, 1.1),  # lognormal minus 2 months, floored at 0
+    # registry only: caps the interval (at a million patients the lognormal tail precedes
+    # birth); the demo's committed exports predate the cap (two primaries before age 20)
+    "min_age_at_primary": 20,
+    "child_pugh": {"A": 0.75, "B": 0.2, "C": 0.05},  # HCC only
+    # previous treatment at the index level (SRS arm: SRS_PRIOR_MIX; RT arm: surgery); the
+    # demo counts its HCC and RCC ones per site (SITES)
+    "prior": {"HCC": 0.2, "RCC": 0.15, "other": 0.08},
+    "extra_mets": 1.3,  # Poisson mean of spine metastases beyond the first
+    "max_mets": 12,
+    "ecog": (0.2, 0.4, 0.25, 0.12, 0.03),  # ECOG 0..4
+    "ambulation": (0.55, 0.25, 0.1, 0.07, 0.03),  # status 1..5
+    "volume_cc": (30, 0.7),  # lognormal, clipped to volume_range
+    "volume_range": (1, 400),
+    "vas_pre": (6, 2.5),  # normal, rounded, clipped to 0..10
+    "vas_drop_share": 0.85,  # VAS falls by 0..5; otherwise it rises by 1..2
+    "analgesic": {"none": 0.1, "otc": 0.35, "steroid": 0.1, "narcotic": 0.45},
+    "analgesic_kept": 0.7,  # same analgesic at one month; otherwise none
+    "post_visit": 0.9,
+    "os_months": {"HCC": (8, 0.9), "other": (11, 0.9)},  # lognormal, clipped to os_range
+    "os_range": (0.3, 84),
+    "dead": 0.8,
+    "imaged": 0.8,
+    "lp_mean_months": {"SRS": 12, "RT": 10},  # exponential time to local progression
+    "other_level": 0.3,  # imaged patients with progression at another level
+    "toxicity": {"SRS": 0.25, "RT": 0.5},
+    "toxicity_types": (
+        "nausea",
+        "diarrhea",
+        "sore_throat",
+        "dry_mouth",
+        "dysphagia",
+        "esophagitis",
+        "skin",
+    ),
+    "rtog_grade": {1: 0.7, 2: 0.27, 3: 0.03},
+    "fracture": {"SRS": 0.12, "RT": 0.04},  # imaged patients only
+    "further": 0.3,  # further treatment 7..39 days after a seen local progression
+    "further_types": ("surgery", "vertebroplasty_kyphoplasty", "srs", "rt"),
+}
+
+# How every simulated patient's records are laid out in time, and SRS plan details.
+# Day ranges are (low, high) with high excluded, as numpy's integers().
+RECORDS = {
+    "start_day": (5, 355),  # treatment start, days after 1 January of the treatment year
+    "spine_dx_lead": (3, 40),  # spine metastasis diagnosed this many days before the start
+    "pain_pre_lead": (0, 8),  # baseline pain assessment before the start
+    "pain_post_lag": (25, 36),  # one-month pain assessment after the last fraction
+    "toxicity_lag": (3, 40),  # toxicity onset after the start (at most the last follow-up)
+    "further_lag": (7, 40),  # further treatment after a seen local progression (generic)
+    "isodose_pct": (70, 86),  # SRS prescription isodose line
+    "novalis_isodose_pct": 80.0,
+    "coverage_pct": (96, 2),  # SRS target coverage: normal, one decimal, clipped
+    "coverage_range": (90, 99.9),
+}
+
 # Prior treatment at the index level of the excluded patients (SRS arm: any previous
 # treatment; RT arm: previous surgery, the paper's exclusion).
 SRS_PRIOR_MIX = {"surgery": 5, "rt": 5, "other": 2}
@@ -133,7 +196,9 @@ RT_FRACTION_TARGET = (10.2, 2.8)
 RT_DOSE_TARGET = (31.5, 6.7)
 RT_NBED_TARGET = (33.7, 6.7)
 
-# Pain at 1 month (paper's categories) and VAS targets.
+# Pain at 1 month (paper's categories) and VAS targets; the analgesic ladder of the
+# paper's rule ("increased analgesic use" = a step up).
+ANALGESIC_LEVEL = {"none": 0, "otc": 1, "steroid": 2, "narcotic": 3}
 PAIN_CATEGORIES = {
     "SRS": {"complete": 6, "partial": 12, "stable": 7, "progression": 3},
     "RT": {"complete": 3, "partial": 13, "stable": 10, "progression": 2},
@@ -217,7 +282,10 @@ IMAGING_STOP_MONTHS = ((2.5, 9), (9, 30))
 IMAGING_STOP_EARLY_SHARE = 0.6
 MRI_VISIT_MONTHS = (0.9, 1.9, 2.9, 4.4, 5.9, 8.9, 11.9, 17.9, 23.9, 35.9, 47.9)
 
-# Calibration tolerances for accepting a simulated matched cohort.
+# Calibration: number of designed pairs, redraws allowed per block, and the tolerances for
+# accepting a simulated matched cohort.
+PAIRS = 28
+MAX_TRIES = 200_000
 MEAN_TOL = 0.05  # relative, for means
 SD_TOL = 0.09  # relative, for SDs
 RATE_TOL = 0.07  # absolute, for actuarial local-control rates
