@@ -30,4 +30,5 @@ rule all:
         expand(out("cohort/{site}.attrition.csv"), site=SITES),
         out("matched/pairs.parquet"),
         out("attrition/attrition.csv"),
+        out("attrition/flow.png"),
         ANALYSIS_OUTPUTS,

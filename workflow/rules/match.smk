@@ -34,7 +34,7 @@ rule match:
 
 
 rule attrition:
-    """Pooled attrition table and CONSORT-style flow diagram from the recorded counts."""
+    """Pooled attrition table from the recorded counts (ingest, eligibility, matching)."""
     input:
         attrition=expand(out("cohort/{site}.attrition.csv"), site=SITES),
         cohort=expand(out("cohort/{site}.parquet"), site=SITES),
@@ -47,12 +47,6 @@ rule attrition:
             category="Cohort",
         ),
         markdown=out("attrition/attrition.md"),
-        svg=out("attrition/flow.svg"),
-        png=report(
-            out("attrition/flow.png"),
-            caption="../report/attrition.rst",
-            category="Cohort",
-        ),
     log:
         out("logs/attrition.log"),
     benchmark:
@@ -64,3 +58,28 @@ rule attrition:
         code=code("attrition"),
     script:
         "../scripts/attrition.py"
+
+
+rule flow_diagram:
+    """STROBE-style flow diagram: attrition, matched pairs and the analysed per endpoint."""
+    input:
+        attrition=out("attrition/attrition.csv"),
+        ard=out("ard.parquet"),
+    output:
+        svg=out("attrition/flow.svg"),
+        png=report(
+            out("attrition/flow.png"),
+            caption="../report/flow.rst",
+            category="Cohort",
+        ),
+    log:
+        out("logs/flow_diagram.log"),
+    benchmark:
+        out("benchmarks/flow_diagram.tsv")
+    conda:
+        "../envs/spinepair.yaml"
+    params:
+        arms={k: config["study"][k] for k in ("index_arm", "comparator_arm")},
+        code=code("flow_diagram"),
+    script:
+        "../scripts/flow_diagram.py"

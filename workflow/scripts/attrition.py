@@ -1,4 +1,4 @@
-"""attrition job: ingest quarantine + eligibility counts + matching -> pooled table, diagram."""
+"""attrition job: ingest quarantine + eligibility counts + matching -> pooled attrition table."""
 
 import json
 from pathlib import Path
@@ -6,15 +6,12 @@ from pathlib import Path
 import pandas as pd
 
 from spinepair.cohort.attrition import pooled_attrition
-from spinepair.cohort.flow import study_flow
-from spinepair.jobs.jobio import atomic_path, run, write_csv, write_text
+from spinepair.jobs.jobio import run, write_csv, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    from spinepair.cohort.flowchart import flow_diagram
-
     arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
     table = pooled_attrition(
         [pd.read_csv(p, keep_default_na=False) for p in sm.input.attrition],
@@ -25,8 +22,6 @@ def work():
     )
     write_csv(table, sm.output.table)
     write_text(table.to_markdown(index=False) + "\n", sm.output.markdown)
-    with atomic_path(sm.output.svg) as svg, atomic_path(sm.output.png) as png:
-        flow_diagram(study_flow(table, arms, []), svg, png)
 
 
 run(work, sm.log[0], "attrition")

@@ -75,6 +75,16 @@ def arm_boxes(attrition: pd.DataFrame, arm: str) -> ArmFlow:
     )
 
 
+def analysed_from_ard(ard: pd.DataFrame) -> list[tuple[str, dict[str, int]]]:
+    """(analysis set label, {arm: n}) per endpoint from the ARD's ``flow`` rows, in ARD order."""
+    rows = ard[(ard["table"] == "flow") & (ard["statistic"] == "n_analysed")]
+    rows = rows[rows["variant"] == "primary"]
+    boxes: dict[str, dict[str, int]] = {}
+    for label, arm, n in zip(rows["variable"], rows["arm"], rows["value"]):
+        boxes.setdefault(str(label), {})[str(arm)] = int(n)
+    return list(boxes.items())
+
+
 def study_flow(
     attrition: pd.DataFrame, arms: list[str], analysed: list[tuple[str, dict[str, int]]]
 ) -> Flow:

@@ -1,0 +1,21 @@
+"""flow_diagram job: pooled attrition + analysed numbers (ARD) -> STROBE-style flow diagram."""
+
+import pandas as pd
+
+from spinepair.cohort.flow import analysed_from_ard, study_flow
+from spinepair.jobs.jobio import atomic_path, run
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+
+
+def work():
+    from spinepair.cohort.flowchart import flow_diagram
+
+    arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
+    attrition = pd.read_csv(sm.input.attrition, keep_default_na=False)
+    analysed = analysed_from_ard(pd.read_parquet(sm.input.ard))
+    with atomic_path(sm.output.svg) as svg, atomic_path(sm.output.png) as png:
+        flow_diagram(study_flow(attrition, arms, analysed), svg, png)
+
+
+run(work, sm.log[0], "flow diagram")
