@@ -10,7 +10,7 @@ import pytest
 from spinepair.cohort import flowchart
 from spinepair.cohort.attrition import pooled_attrition
 from spinepair.cohort.eligibility import select
-from spinepair.cohort.flow import study_flow
+from spinepair.cohort.flow import analysed_from_ard, study_flow
 
 STEPS = [
     {"name": "window", "column": "year", "between": [2005, 2012], "exclusion": "outside 2005-2012"},
@@ -114,3 +114,25 @@ def test_drawn_boxes_hold_their_text_and_never_overlap(study, monkeypatch, tmp_p
             b.x0 <= text.x0 and text.x1 <= b.x1 and b.y0 <= text.y0 and text.y1 <= b.y1
             for b in boxes
         )
+
+
+def test_analysed_boxes_come_from_the_flow_rows_of_the_primary_analysis():
+    def row(label, arm, n, variant="primary", table="flow", statistic="n_analysed"):
+        return {"table": table, "row": label[:3], "variable": label, "arm": arm,
+                "statistic": statistic, "value": float(n), "variant": variant}
+
+    ard = pd.DataFrame(
+        [
+            row("pain response at 1 month", "SRS", 27),
+            row("pain response at 1 month", "RT", 28),
+            row("local control (follow-up imaging)", "SRS", 24),
+            row("local control (follow-up imaging)", "RT", 23),
+            row("local control (follow-up imaging)", "RT", 20, variant="other"),
+            row("overall survival", "SRS", 99, table="survival"),
+            row("pain response at 1 month", "SRS", 5, statistic="missing"),
+        ]
+    )
+    assert analysed_from_ard(ard) == [
+        ("pain response at 1 month", {"SRS": 27, "RT": 28}),
+        ("local control (follow-up imaging)", {"SRS": 24, "RT": 23}),
+    ]
