@@ -48,9 +48,12 @@ def test_lines(ard):
     assert "RT 10.0 (95% CI 6.0-NA) months" in os_line
     assert "HR SRS vs RT 0.67 (95% CI 0.11-3.99)" in os_line  # R coxph, see test_survival_summary
     lc = line(text, "- Local control (actuarial)")
-    assert "SRS 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo 38%" in lc  # R: 0.375
-    # RT: nobody followed to 12 months (R summary(survfit, times = 12) gives no row)
-    assert "RT 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 60%, 12 mo not estimable" in lc
+    # analysis set of the config: pairs 1, 4, 5 (both members with follow-up MRI); R:
+    # summary(survfit(Surv(c(8, 12, 3), c(1, 1, 0)) ~ 1), times = c(1, 2, 3, 6, 12))$surv
+    #   = 1 1 1 1 0
+    assert "SRS 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo 0%" in lc
+    # RT: times 10, 11, 3 all censored, nobody followed to 12 months (no row at 12 in R)
+    assert "RT 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo not estimable" in lc
     assert "paper" not in text.lower()
 
 

@@ -54,13 +54,15 @@ def test_survival_medians_and_rates(ard):
             survival={
                 "os": {"row": "os", "compare": "median", "b": 13, "p": 0.9,
                        "p_statistic": "logrank_p"},
-                "lc": {"row": "lc", "compare": "rate", "months": [12], "a": [30]},
+                "lc": {"row": "lc", "compare": "rate", "months": [6], "a": [95]},
             }
         ),
     )  # fmt: skip
     got = {(r.item, r.statistic): (round(r.ours, 3), r.result) for r in lines.itertuples()}
     assert got[("os", "median")] == (10.0, "DIFFERS")  # R: 10; 3 months off
-    assert got[("lc", "survival")] == (37.5, "PASS")  # R: 0.375
+    # local control on the config's analysis set, pairs 1, 4, 5; R:
+    # summary(survfit(Surv(c(8, 12, 3), c(1, 1, 0)) ~ 1), times = 6)$surv = 1
+    assert got[("lc", "survival")] == (100.0, "PASS")
     text = reproduction_markdown(lines, reference())
     assert "3 published numbers compared: 1 PASS, 2 DIFFERS" in text
     assert text.count("**DIFFERS**") == 2  # the median and the log-rank p (0.655 vs 0.9)

@@ -1,5 +1,5 @@
 """Survival statistics (ARD) and survival.csv on the 6 hand-built pairs of test_tables, vs
-direct stats calls and R."""
+direct stats calls and R; the local-control analysis set and the flow rows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from spinepair import stats
-from spinepair.analysis.ard import one, to_frame
+from spinepair.analysis.analysis_sets import mark_sets
+from spinepair.analysis.ard import one, select, to_frame
 from spinepair.analysis.pair_frame import pair_frame
 from spinepair.analysis.survival_summary import (
     COLUMNS,
@@ -19,9 +20,13 @@ from spinepair.analysis.survival_summary import (
 )
 from tests.test_tables import ARMS, COLS, PARAMS, synthetic
 
+# every pair analysed (the R numbers below use all 6); the config's sets are tested apart
+ALL_PAIRS = {k: v for k, v in PARAMS.items() if k != "analysis_sets"}
+LC_SET = {"lc": {"require": "followup_mri"}}
+
 
 def summary(derived, pairs) -> pd.DataFrame:
-    ard = to_frame([survival_stats(pair_frame(derived, pairs), ARMS, ["os", "pfs", "lc"], PARAMS)])
+    ard = to_frame(survival_stats(pair_frame(derived, pairs), ARMS, ["os", "pfs", "lc"], ALL_PAIRS))
     return survival_table(ard)
 
 
@@ -111,7 +116,7 @@ def test_km_groups():
 
 
 def test_ard_rows_carry_the_tests_p():
-    ard = to_frame([survival_stats(pair_frame(*synthetic()), ARMS, ["os"], PARAMS)])
+    ard = to_frame(survival_stats(pair_frame(*synthetic()), ARMS, ["os"], ALL_PAIRS))
     t, e, g, s = arrays("os")
     row = one(ard, "survival", "os", "cox_hr", arm="all")
     assert row["p"] == stats.stratified_cox(t, e, g, s, reference="RT").pvalue
@@ -119,3 +124,77 @@ def test_ard_rows_carry_the_tests_p():
         stats.stratified_logrank(t, e, g, s).pvalue
     )
     assert set(ard["row"]) == {"os"}
+
+
+def test_estimate_and_cox_companions_against_r(table):
+    # coxph(Surv(os_t, os_e) ~ g + strata(pair)), g <- relevel(factor(g), "RT"):
+    #   HR 0.6666666667 (0.1113965132-3.989751849), Wald p 0.6569234597
+    est = lookup(table, "os", "all", "estimate")
+    np.testing.assert_allclose(
+        est[["value", "lower", "upper"]].astype(float), [0.6666666667, 0.1113965132, 3.989751849],
+        rtol=1e-6,
+    )  # fmt: skip
+    assert est["method"].startswith("hazard ratio SRS vs RT: Cox proportional hazards stratified")
+    # summary(fit)$logtest["pvalue"] = 0.6536292360; $sctest["pvalue"] = 0.654720846
+    assert lookup(table, "os", "all", "lr_p")["value"] == pytest.approx(0.6536292360, rel=1e-7)
+    assert lookup(table, "os", "all", "score_p")["value"] == pytest.approx(0.654720846, rel=1e-7)
+    # summary(coxph(Surv(os_t, os_e) ~ g + cluster(pair))): HR 0.5606836951,
+    #   0.1296033743-2.425602015 (robust SE 0.7472984783), Pr(>|z|) 0.4387809803
+    hr = lookup(table, "os", "all", "hr_cluster")
+    np.testing.assert_allclose(
+        hr[["value", "lower", "upper"]].astype(float), [0.5606836951, 0.1296033743, 2.425602015],
+        rtol=1e-6,
+    )  # fmt: skip
+    # cox.zph(fit)$table["g", "p"] = 0.08716880882 (fit: stratified by pair)
+    assert lookup(table, "os", "all", "zph_p")["value"] == pytest.approx(0.08716880882, rel=1e-6)
+
+
+def test_rmst_against_r(table):
+    # summary(survfit(Surv(os_t[g == a], os_e[g == a]) ~ 1), rmean = 12)$table:
+    #   SRS rmean 9.333333333, se 1.557538419; RT rmean 9.4666666667, se 0.9657850386
+    srs = lookup(table, "os", "SRS", "rmst", time=12)
+    assert srs["value"] == pytest.approx(9.333333333, rel=1e-9)
+    assert srs["upper"] - srs["value"] == pytest.approx(1.959963985 * 1.557538419, rel=1e-8)
+    diff = lookup(table, "os", "all", "rmst_difference", time=12)
+    se = np.hypot(1.557538419, 0.9657850386)
+    assert diff["value"] == pytest.approx(9.333333333 - 9.4666666667, rel=1e-8)
+    assert diff["lower"] == pytest.approx(diff["value"] - 1.959963985 * se, rel=1e-8)
+    assert "pairing ignored" in diff["method"] and "SRS − RT" in diff["method"]
+
+
+def test_ard_uses_timefix_by_default():
+    derived, pairs = synthetic()
+    # 0.1 + 0.2 is not 0.3 in floating point; R's timefix (and ours) ties them
+    derived.loc[derived["patient_key"] == "s5", "os_months"] = 0.1 + 0.2
+    derived.loc[derived["patient_key"] == "r5", "os_months"] = 0.3
+    ard = to_frame(survival_stats(pair_frame(derived, pairs), ARMS, ["os"], ALL_PAIRS))
+    t, e, g, s = arrays("os")
+    t[4], t[10] = 0.1 + 0.2, 0.3
+    fixed, unfixed = (stats.stratified_cox(t, e, g, s, "RT", timefix=f).hr for f in (True, False))
+    assert fixed != unfixed
+    assert one(ard, "survival", "os", "estimate")["value"] == fixed
+
+
+def test_local_control_analysis_set():
+    # followup_mri: SRS T T F T T T, RT T F T T T F -> pairs 1, 4, 5 in the set
+    pf = mark_sets(pair_frame(*synthetic()), LC_SET)
+    params = {**ALL_PAIRS, "analysis_sets": LC_SET, "lc_months": [8]}
+    ard = to_frame(survival_stats(pf, ARMS, ["os", "lc"], params))
+    out = one(ard, "survival", "lc", "pairs_outside_set")
+    assert out["value"] == 3 and "followup_mri" in out["method"]
+    assert one(ard, "survival", "lc", "pairs", arm="all")["value"] == 3
+    assert one(ard, "survival", "os", "pairs", arm="all")["value"] == 6
+    # summary(survfit(Surv(lc_t[k & g == "SRS"], lc_e[k & g == "SRS"]) ~ 1,
+    #   conf.type = "log-log"), times = 8), k <- pair %in% c(1, 4, 5):
+    #   surv 0.5, lower 0.00598309, upper 0.91041
+    r = one(ard, "survival", "lc", "survival", arm="SRS", time=8.0)
+    assert r["value"] == pytest.approx(0.5)
+    assert r["lower"] == pytest.approx(0.00598309, rel=1e-5)
+    # survdiff(Surv(lc_t[k], lc_e[k]) ~ g[k] + strata(pair[k]))$chisq = 1
+    assert one(ard, "survival", "lc", "logrank_chisq")["value"] == pytest.approx(1.0)
+    groups = km_groups(pf, "lc", ARMS)
+    np.testing.assert_array_equal(groups["SRS"][0], [8, 12, 3])  # the figure's pairs too
+    flow = select(ard, "flow", "lc", statistic="n_analysed")
+    assert set(flow["arm"]) == set(ARMS) and (flow["value"] == 3).all()
+    assert "followup_mri" in flow["variable"].iloc[0]
+    assert (select(ard, "flow", "os", statistic="n_analysed")["value"] == 6).all()

@@ -12,7 +12,12 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 def work():
     ard = pd.read_parquet(sm.input.ard)
     params = {"endpoints": dict(sm.params.endpoints), "mask_below": sm.params.mask_below}
-    text = summary_markdown(ard, dict(sm.params.tables), arms_of(sm.params.study), params)
+    diagnostics = None
+    if hasattr(sm.input, "diagnostics"):  # the study config declares analysis.diagnostics
+        diagnostics = pd.read_csv(sm.input.diagnostics).fillna({"status": "", "message": ""})
+    text = summary_markdown(
+        ard, dict(sm.params.tables), arms_of(sm.params.study), params, diagnostics
+    )
     write_text(text, sm.output.summary)
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from spinepair.analysis.ard import to_frame
+from spinepair.analysis.analysis_sets import mark_sets
+from spinepair.analysis.ard import ArdRows, to_frame
+from spinepair.analysis.competing import competing_stats
 from spinepair.analysis.grade_stats import grade_stats
 from spinepair.analysis.pair_frame import pair_frame
 from spinepair.analysis.survival_summary import survival_stats
@@ -45,13 +47,23 @@ def analyse(
 ) -> Analysis:
     """The pair frame and the ARD of the declared ``tables`` (study config ``tables``) and of
     the survival endpoints (``params``: the config's ``analysis`` section)."""
-    pf = pair_frame(derived, pairs)
-    variants = params.get("variants") or {}
-    parts = [
-        grade_stats(name, decl, pf, arms)
-        if decl.get("layout") == "grades"
-        else table_stats(name, decl, pf, arms, variants)
-        for name, decl in tables.items()
-    ]
-    parts.append(survival_stats(pf, arms, list(params["endpoints"]), params))
+    pf = mark_sets(pair_frame(derived, pairs), params.get("analysis_sets"))
+    parts = []
+    for name, decl in tables.items():
+        if decl.get("layout") == "grades":
+            parts.append(grade_stats(name, decl, pf, arms))
+        else:
+            parts += table_stats(name, decl, pf, arms, params)
+    parts += survival_stats(pf, arms, list(params["endpoints"]), params)
+    parts.append(competing_stats(pf, arms, params))
+    parts.append(arm_sizes(pf, arms))
     return Analysis(pf, to_frame(parts))
+
+
+def arm_sizes(pf: pd.DataFrame, arms) -> ArdRows:
+    """Patients per arm of the matched pairs (table ``pairs``, statistic ``n``): the N of
+    every table header."""
+    out = ArdRows("pairs")
+    for arm in arms:
+        out.add("pairs", "pair_id", "n", len(pf), arm=arm, n=len(pf))
+    return out

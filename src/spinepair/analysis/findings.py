@@ -12,6 +12,7 @@ import pandas as pd
 
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
+from spinepair.analysis.diagnostics import summary_lines
 from spinepair.analysis.table_stats import row_key
 from spinepair.analysis.tables import SHORT, fmt_p
 from spinepair.report.publish import mask_count
@@ -103,13 +104,19 @@ class _Lines:
         return lines
 
 
-def summary_markdown(ard: pd.DataFrame, tables: dict, arms, params: dict) -> str:
+def summary_markdown(
+    ard: pd.DataFrame, tables: dict, arms, params: dict, diagnostics: pd.DataFrame | None = None
+) -> str:
     """The findings (see the module docstring); ``tables`` = the study config's table
-    declarations, ``params`` = its ``analysis`` section (``endpoints``, ``mask_below``)."""
+    declarations, ``params`` = its ``analysis`` section (``endpoints``, ``mask_below``);
+    ``diagnostics`` (results/diagnostics.csv) adds the diagnostics, adjusted estimates and
+    pairs needed (:func:`spinepair.analysis.diagnostics.summary_lines`)."""
     lines = _Lines(ard, arms, params.get("mask_below"))
     out = ["# Findings", ""]
     for name, decl in tables.items():
         out += [lines.row(name, spec) for spec in decl.get("rows", ()) if spec.get("finding")]
     for endpoint, title in params["endpoints"].items():
         out += lines.endpoint(endpoint, title)
+    if diagnostics is not None:
+        out += summary_lines(diagnostics)
     return "\n".join(out) + "\n"

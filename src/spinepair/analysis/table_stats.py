@@ -14,6 +14,12 @@ A table is declared in the study config (``tables.<name>.rows``); each row has a
 - ``ratio``: n per level (``levels``) per arm, printed ``a : b``; SMD of the first level
 - ``within_arm``: test of ``before`` vs ``variable`` inside each arm
 
+Every test has its effect estimate with CI and companions beside it
+(:mod:`spinepair.analysis.estimates`). SMDs are written only for rows that declare ``smd:
+true`` or whose table does (baseline characteristics; not outcomes or treatment variables).
+A row with ``flow: <label>`` adds the patients per arm its paired test analysed to table
+``flow`` (statistic ``n_analysed``).
+
 Levels are ordered as the column's vocabulary (:mod:`spinepair.analysis.levels`); a value seen
 in the data but in no vocabulary is shown after them, never dropped. Paired tests use complete
 pairs; the pairs left out are counted (statistic ``pairs_excluded``) for the footnotes.
@@ -26,7 +32,8 @@ import pandas as pd
 
 from spinepair import stats
 from spinepair.analysis import levels as vocab
-from spinepair.analysis.ard import ArdRows
+from spinepair.analysis.ard import NA, ArdRows
+from spinepair.analysis.estimates import Companion, checked, companions
 from spinepair.matching.balance import balance_table
 
 PAIRED = ("paired_t", "wilcoxon", "mcnemar", "bowker")
@@ -69,9 +76,13 @@ def _like(text: str, x: pd.Series):
 class TableStats:
     """Computes the ARD rows of one table of the pair frame ``pf``."""
 
-    def __init__(self, name: str, pf: pd.DataFrame, arms: tuple[str, str], variants: dict):
-        self.pf, self.arms = pf, arms
-        self.out = ArdRows(name)
+    def __init__(self, name: str, pf: pd.DataFrame, arms: tuple[str, str], params: dict, smd=False):
+        """``params``: the config's ``analysis`` keys ``variants`` and ``alpha``; ``smd``:
+        whether rows write SMDs unless they declare ``smd`` themselves."""
+        self.pf, self.arms, self.smd_default = pf, arms, bool(smd)
+        self.out, self.flow_rows = ArdRows(name), ArdRows("flow")
+        self.alpha = float(params.get("alpha", 0.05))
+        variants = params.get("variants") or {}
         self.kw = {
             "mcnemar": dict(variants.get("mcnemar") or {}),
             "wilcoxon": dict(variants.get("wilcoxon") or {}),
@@ -83,8 +94,11 @@ class TableStats:
                 raise KeyError(f"pair frame has no column {c!r} (derived column {col!r})")
         return self.pf[f"{col}_idx"], self.pf[f"{col}_cmp"]
 
-    def smd(self, key, variable, x, y, level=None) -> None:
-        """Pooled-SD SMD of a numeric column, or of one level of a categorical column."""
+    def smd(self, spec, key, variable, x, y, level=None) -> None:
+        """Pooled-SD SMD of a numeric column, or of one level of a categorical column (rows
+        declaring it only)."""
+        if not spec.get("smd", self.smd_default):
+            return
         values = pd.concat([x, y], ignore_index=True)
         arm = np.r_[np.repeat("i", len(x)), np.repeat("c", len(y))]
         if level is None:
@@ -97,18 +111,20 @@ class TableStats:
             smd = float(hit["smd"].iloc[0]) if len(hit) else float("nan")
         self.out.add(key, variable, "smd", smd, level="" if level is None else level)
 
-    def test(self, key, variable, test, x, y, arm="all", **kw) -> None:
-        """Run one test (paired ones on complete pairs); one that cannot be computed is a
-        ``p`` row with no value and the reason as its method."""
+    def test(self, key, variable, test, x, y, arm="all", est=None, **kw) -> None:
+        """Run one test (paired ones on complete pairs) and write its p, estimate and
+        companions (``est``: the row's estimate declaration, :mod:`.estimates`); a test that
+        cannot be computed is a ``p`` and an ``estimate`` row with no value and the reason
+        as their method. ``recode``: McNemar's booleans of the complete pairs."""
         n = len(x)
         if test in PAIRED:
             ok = (x.notna() & y.notna()).to_numpy()
-            x, y = x[ok], y[ok]
+            x, y = kw.pop("recode", (x[ok], y[ok]))
             self.out.add(key, variable, "pairs_excluded", int((~ok).sum()), arm=arm)
             n = int(ok.sum())
         try:
             if test == "mcnemar":
-                res = stats.mcnemar(*kw.pop("recode", (x, y)), **self.kw["mcnemar"])
+                res = stats.mcnemar(x, y, **self.kw["mcnemar"])
             elif test == "wilcoxon":
                 res = stats.wilcoxon_signed_rank(x, y, **self.kw["wilcoxon"])
             elif test == "welch_t":
@@ -121,9 +137,22 @@ class TableStats:
             else:
                 raise ValueError(f"row {key!r}: unknown test {test!r}")
         except stats.StatsInputError as exc:
-            self.out.add(key, variable, "p", None, arm=arm, n=n, method=f"not computed: {exc}")
+            why = f"not computed: {exc}"
+            for statistic in ("p", "estimate"):
+                self.out.add(key, variable, statistic, None, arm=arm, n=n, method=why)
             return
         self.out.add(key, variable, "p", res.pvalue, arm=arm, n=n, p=res.pvalue, method=res.method)
+        est = {"variable": variable, "what": variable, **(est or {}), **kw}
+        sides = est.pop("sides", self.arms)
+        try:
+            rows = companions(test, x, y, est, self.kw["wilcoxon"], sides, self.alpha)
+        except stats.StatsInputError as exc:
+            rows = [Companion("estimate", None, method=f"not computed: {exc}")]
+        for r in map(checked, rows):
+            self.out.add(
+                key, variable, r.statistic, r.value, arm=arm, n=n, lower=r.lower, upper=r.upper,
+                p=_p_of(r, res.pvalue), method=r.method,
+            )  # fmt: skip
 
     def arm_counts(self, key, variable, x, y, level, hit_x, hit_y, percent=True) -> None:
         for arm, hit, s in ((self.arms[0], hit_x, x), (self.arms[1], hit_y, y)):
@@ -146,7 +175,7 @@ class TableStats:
             self.out.add(key, var, "sd", sd, arm=arm, n=len(v))
         if spec.get("test"):
             self.test(key, var, spec["test"], x, y)
-        self.smd(key, var, x, y)
+        self.smd(spec, key, var, x, y)
 
     def categorical(self, spec: dict, percent: bool = True) -> None:
         key, var = row_key(spec), spec["variable"]
@@ -158,12 +187,13 @@ class TableStats:
             ok = ~(x.astype(str).isin(untested) | y.astype(str).isin(untested))
             self.out.add(key, var, "pairs_untested", int((~ok).sum()))
             cats = [lv for lv in shown if str(lv) not in untested]
-            self.test(key, var, "bowker", x[ok], y[ok], categories=cats)
+            self.test(key, var, "bowker", x[ok], y[ok], est=_estimate_keys(spec), categories=cats)
         elif test == "mcnemar":
             level = _like(str(spec["test_level"]), x)
             ok = x.notna() & y.notna()
             recode = (x[ok] == level, y[ok] == level)
-            self.test(key, var, "mcnemar", x, y, recode=recode)
+            est = {**_estimate_keys(spec), "what": f"{var} = {level}"}
+            self.test(key, var, "mcnemar", x, y, est=est, recode=recode)
         elif test == "wilcoxon":
             tx, ty = self.sides(spec.get("test_variable", var))
             self.test(key, spec.get("test_variable", var), "wilcoxon", tx, ty)
@@ -172,22 +202,24 @@ class TableStats:
         for lv in shown:
             self.arm_counts(key, var, x, y, lv, x == lv, y == lv, percent)
             if percent:
-                self.smd(key, var, x, y, lv)
+                self.smd(spec, key, var, x, y, lv)
 
     def binary(self, spec: dict) -> None:
         key, var = row_key(spec), spec["variable"]
         x, y = self.sides(var)
         if spec.get("test"):
             ok = x.notna() & y.notna()
-            self.test(key, var, "mcnemar", x, y, recode=(x[ok].astype(bool), y[ok].astype(bool)))
+            recode = (x[ok].astype(bool), y[ok].astype(bool))
+            self.test(key, var, "mcnemar", x, y, est=_estimate_keys(spec), recode=recode)
         self.arm_counts(key, var, x, y, "", flag(x), flag(y))
         tf = {"na_action": "ignore"}
-        self.smd(key, var, x.map(_tf, **tf), y.map(_tf, **tf), "True")
+        self.smd(spec, key, var, x.map(_tf, **tf), y.map(_tf, **tf), "True")
 
     def flags(self, spec: dict) -> None:
         for lv in self.flag_levels(spec):
             var = spec["variable"].format(level=lv)
-            self.binary({"variable": var, "kind": "binary"})
+            self.binary({"variable": var, "kind": "binary", **_estimate_keys(spec),
+                         **({"smd": spec["smd"]} if "smd" in spec else {})})  # fmt: skip
 
     def flag_levels(self, spec: dict) -> list[str]:
         """Levels of a ``flags`` row shown: those in ``show``, then any true for someone."""
@@ -206,15 +238,29 @@ class TableStats:
         lvls = [str(v) for v in spec["levels"]]
         for lv in lvls:
             self.arm_counts(key, var, x, y, lv, x == lv, y == lv)
-        self.smd(key, var, x, y, lvls[0])
+        self.smd(spec, key, var, x, y, lvls[0])
 
     def within_arm(self, spec: dict) -> None:
         key, var = row_key(spec), spec["variable"]
         for arm, side in zip(self.arms, ("idx", "cmp")):
             pre, post = self.pf[f"{spec['before']}_{side}"], self.pf[f"{var}_{side}"]
-            self.test(key, var, spec["test"], pre, post, arm=arm)
+            sides = (spec["before"], var)
+            self.test(key, var, spec["test"], pre, post, arm=arm, est={"sides": sides})
 
-    def run(self, rows: list[dict]) -> ArdRows:
+    def flow(self, spec: dict) -> None:
+        """Patients per arm analysed by the row's paired test (table ``flow``)."""
+        key = row_key(spec)
+        if spec.get("test") not in PAIRED or spec["kind"] == "within_arm":
+            raise ValueError(f"row {key!r}: flow needs a paired between-arm test")
+        (tested,) = [r for r in self.out.rows if r["row"] == key and r["statistic"] == "p"]
+        for arm in self.arms:
+            self.flow_rows.add(
+                key, spec["flow"], "n_analysed", tested["n"], arm=arm, n=tested["n"],
+                method="pairs analysed by the test (both members with a tested value)",
+            )  # fmt: skip
+
+    def run(self, rows: list[dict]) -> list[ArdRows]:
+        """The table's ARD rows and its ``flow`` rows."""
         for spec in rows:
             kind = spec["kind"]
             if kind == "counts":
@@ -223,13 +269,27 @@ class TableStats:
                 getattr(self, kind)(spec)
             else:
                 raise ValueError(f"table row {row_key(spec)!r}: unknown kind {kind!r}")
-        return self.out
+            if "flow" in spec:
+                self.flow(spec)
+        return [self.out, self.flow_rows]
+
+
+def _p_of(row: Companion, test_p: float) -> float:
+    """The p of a companion row: the test's for the estimate, its value for a ``*_p`` row."""
+    if row.statistic == "estimate":
+        return test_p
+    return row.value if row.statistic.endswith("_p") and row.value is not None else NA
+
+
+def _estimate_keys(spec: dict) -> dict:
+    return {k: spec[k] for k in ("estimate", "estimate_levels") if k in spec}
 
 
 def _tf(v) -> str:
     return str(bool(v))
 
 
-def table_stats(name: str, decl: dict, pf: pd.DataFrame, arms, variants: dict) -> ArdRows:
-    """The ARD rows of one declared table (``decl["rows"]``) of the pair frame."""
-    return TableStats(name, pf, tuple(arms), variants).run(decl["rows"])
+def table_stats(name: str, decl: dict, pf: pd.DataFrame, arms, params: dict) -> list[ArdRows]:
+    """The ARD rows of one declared table (``decl["rows"]``) of the pair frame, and its
+    ``flow`` rows; ``params``: the config's ``analysis`` section (``variants``, ``alpha``)."""
+    return TableStats(name, pf, tuple(arms), params, decl.get("smd", False)).run(decl["rows"])

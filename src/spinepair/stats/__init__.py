@@ -3,6 +3,12 @@ power (see the modules ``paired``, ``estimates``, ``survival``, ``cox``, ``rmst`
 ``competing``, ``finegray`` and ``power``)."""
 
 from spinepair.stats._common import Estimate, StatsInputError, TestResult
+from spinepair.stats.adjusted import (
+    AdjustedEffect,
+    conditional_logistic,
+    paired_difference_regression,
+    stratified_cox_adjusted,
+)
 from spinepair.stats.competing import CIFPoints, CumulativeIncidence, cuminc, gray_test
 from spinepair.stats.cox import ClusteredCox, cox_cluster, cox_zph
 from spinepair.stats.estimates import (
@@ -45,6 +51,7 @@ from spinepair.stats.timefix import timefix
 
 __all__ = [
     "RMST",
+    "AdjustedEffect",
     "CIFPoints",
     "ClusteredCox",
     "CoxResult",
@@ -58,6 +65,7 @@ __all__ = [
     "StatsInputError",
     "TestResult",
     "bowker",
+    "conditional_logistic",
     "cox_cluster",
     "cox_zph",
     "cuminc",
@@ -73,6 +81,7 @@ __all__ = [
     "mcnemar_detectable",
     "mcnemar_odds_ratio",
     "mcnemar_pairs",
+    "paired_difference_regression",
     "paired_mean_difference",
     "paired_risk_difference",
     "paired_t",
@@ -81,6 +90,7 @@ __all__ = [
     "rmst",
     "rmst_difference",
     "stratified_cox",
+    "stratified_cox_adjusted",
     "stratified_logrank",
     "stuart_maxwell",
     "timefix",

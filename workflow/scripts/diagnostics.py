@@ -1,0 +1,34 @@
+"""diagnostics job: ARD + pair frame + balance -> results/diagnostics.csv and .md."""
+
+import pandas as pd
+
+from spinepair.analysis.analyse import arms_of
+from spinepair.analysis.diagnostics import diagnostics, markdown
+from spinepair.jobs.jobio import log, run, write_csv, write_text
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+
+
+def work():
+    params = {
+        "alpha": sm.params.alpha,
+        "arms": arms_of(sm.params.study),
+        "table_rows": list(sm.params.balance_rows),
+        "diagnostics": dict(sm.params.diagnostics),
+        "adjust": dict(sm.params.adjust),
+        "power": dict(sm.params.power),
+    }
+    frame = diagnostics(
+        pd.read_parquet(sm.input.ard),
+        pd.read_parquet(sm.input.pairs_frame),
+        params,
+        pd.read_csv(sm.input.balance),
+    )
+    flagged = frame[frame["status"].isin(["WARN", "FAIL"])]
+    for row in flagged.itertuples():
+        log.warning("%s: %s", row.status, row.message)
+    write_csv(frame, sm.output.csv)
+    write_text(markdown(frame), sm.output.md)
+
+
+run(work, sm.log[0], "diagnostics")
