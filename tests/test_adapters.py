@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from spinepair.errors import ConfigError, IngestError
-from spinepair.ingest.adapters import load_spec, validate_spec
 from spinepair.ingest.pipeline import ingest_site
 from spinepair.ingest.pseudonym import load_key, patient_key, pseudonymise
+from spinepair.ingest.spec import load_site_spec, validate_site_spec
 from spinepair.synth.render import render_site
 from tests.helpers.strategies import small_truth
 from tests.helpers.workflow import ROOT
@@ -26,7 +26,7 @@ def _spec(site: str) -> dict:
 
 @pytest.mark.parametrize("site", ["A", "B", "C", "D"])
 def test_shipped_specs_are_valid(site):
-    spec = load_spec(SITES / f"{site}.yaml")
+    spec = load_site_spec(SITES / f"{site}.yaml")
     assert spec["site"] == site and spec["arm"] in ("SRS", "RT")
 
 
@@ -34,7 +34,7 @@ def test_typo_key_is_reported_with_its_path():
     spec = _spec("A")
     spec["sources"][1]["colums"] = spec["sources"][1].pop("columns")
     with pytest.raises(ConfigError) as info:
-        validate_spec(spec)
+        validate_site_spec(spec)
     msg = str(info.value)
     assert "at sources/1: Additional properties are not allowed ('colums' was unexpected)" in msg
 
@@ -44,7 +44,7 @@ def test_wrong_type_is_reported_with_its_path():
     spec["sources"][0]["delimiter"] = 3
     spec["arm"] = "surgery"
     with pytest.raises(ConfigError) as info:
-        validate_spec(spec)
+        validate_site_spec(spec)
     msg = str(info.value)
     assert "at sources/0/delimiter: 3 is not of type 'string'" in msg
     assert "at arm: 'surgery' is not one of ['SRS', 'RT']" in msg
@@ -56,16 +56,16 @@ def test_xlsx_source_needs_a_sheet_and_long_needs_entities():
     spec_d = _spec("D")
     del spec_d["sources"][0]["entities"]
     with pytest.raises(ConfigError, match="at sources/2: 'sheet' is a required property"):
-        validate_spec(spec)
+        validate_site_spec(spec)
     with pytest.raises(ConfigError, match="at sources/0: 'entities' is a required property"):
-        validate_spec(spec_d)
+        validate_site_spec(spec_d)
 
 
 def test_unreadable_spec_file(tmp_path):
     bad = tmp_path / "X.yaml"
     bad.write_text("site: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot read site spec"):
-        load_spec(bad)
+        load_site_spec(bad)
 
 
 def test_spec_mapping_onto_unknown_or_missing_cdm_columns(tmp_path):
@@ -79,7 +79,7 @@ def test_spec_mapping_onto_unknown_or_missing_cdm_columns(tmp_path):
         ingest_site(spec, tmp_path, "A", b"k")
 
 
-def test_xlsx_accepts_text_and_real_excel_dates(tmp_path):
+def test_xlsx_accepts_text_and_real_excel_dates_but_not_mixed(tmp_path):
     truth = small_truth("B")
     render_site(truth, "xlsx", tmp_path)
     book = openpyxl.load_workbook(tmp_path / "B_spine_registry.xlsx")
@@ -88,6 +88,15 @@ def test_xlsx_accepts_text_and_real_excel_dates(tmp_path):
     assert sheet.cell(row=2, column=col).value == "04/03/1950"  # a text cell
     sheet.cell(row=2, column=col, value=dt.datetime(1950, 3, 4))  # now a real Excel date
     sheet.cell(row=2, column=col).number_format = "dd/mm/yyyy"
+    book.save(tmp_path / "B_spine_registry.xlsx")
+    with pytest.raises(IngestError) as info:  # one column read two ways
+        ingest_site(SITES / "B.yaml", tmp_path, "B", b"k")
+    hit = [f for f in info.value.failures if f["check"] == "date_cells"]
+    assert [(f["file"], f["row"], f["column"]) for f in hit] == [
+        ("B_spine_registry.xlsx[Patients]", 2, "Birth Date")
+    ]
+    for row in (3, 4):  # the whole column as real date cells: one reading again
+        sheet.cell(row=row, column=col, value=dt.datetime(1950, 3, 4))
     book.save(tmp_path / "B_spine_registry.xlsx")
     res = ingest_site(SITES / "B.yaml", tmp_path, "B", b"k")
     assert (res.tables["patients"]["birth_date"] == pd.Timestamp("1950-03-04")).all()
@@ -119,15 +128,21 @@ def test_row_numbers_count_quoted_line_breaks(tmp_path):
     assert bad == [(5, "Fractions", "range")]
 
 
-def test_long_eav_unknown_entity_is_a_warning(tmp_path):
+def test_long_eav_unknown_entity_is_an_error_unless_ignored(tmp_path):
     render_site(small_truth("D"), "long_eav", tmp_path)
     path = tmp_path / "D_cdw_extract.csv"
     path.write_text(path.read_text() + "D0000017,LAB,1,AFP,1200\r\n")
-    res = ingest_site(SITES / "D.yaml", tmp_path, "D", b"k")
-    warn = [w for w in res.report["warnings"] if w["check"] == "extra_entity"]
-    assert len(warn) == 1 and "LAB" in warn[0]["detail"]
-    n_lines = len(path.read_text().splitlines()) - 1
-    assert res.report["files"]["D_cdw_extract.csv"]["rows_read"] == n_lines
+    n_lines = len(path.read_text().splitlines())
+    with pytest.raises(IngestError) as info:
+        ingest_site(SITES / "D.yaml", tmp_path, "D", b"k")
+    hit = [f for f in info.value.failures if f["check"] == "known_entity"]
+    assert [(f["row"], f["column"], f["value"]) for f in hit] == [(n_lines, "ENTITY", "LAB")]
+    spec = _spec("D")
+    spec["sources"][0]["ignore_entities"] = ["LAB"]
+    res = ingest_site(spec, tmp_path, "D", b"k")
+    assert res.report["status"] == "ok"
+    assert {w["check"] for w in res.report["warnings"]} == {"rows_present"}  # no toxicity etc.
+    assert res.report["files"]["D_cdw_extract.csv"]["rows_read"] == n_lines - 1
 
 
 def test_patient_key_matches_openssl():

@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 
 from spinepair.errors import ConfigError, IngestError
-from spinepair.ingest.pipeline import FILE_CHECKS, ingest_site
+from spinepair.ingest.checks.date_order import INVOLVES_PATIENT
+from spinepair.ingest.pipeline import ingest_site
+from spinepair.ingest.quarantine import RECORD_CHECKS
+from spinepair.ingest.report import FILE_CHECKS
 from tests.helpers.broken_corpus import (
     KINDS,
     SITE_OF,
@@ -29,7 +32,7 @@ from tests.helpers.workflow import ROOT, copy_project, snakemake
 KEY = b"corpus-key"
 CASES = [(name, style) for name, (styles, _) in KINDS.items() for style in styles]
 SECRETS = identifiers()
-ROW_LEVEL = {"field_count", "unique_attribute"}  # read problems quarantine can set aside
+ROW_LEVEL = set(RECORD_CHECKS)  # read problems quarantine can set aside
 # quarantine mode is re-run for one style per kind, rotating (keeps the corpus fast)
 QUARANTINE_STYLE = {n: s[i % len(s)] for i, (n, (s, _)) in enumerate(KINDS.items())}
 
@@ -50,7 +53,10 @@ def clean(pristine):
 
 
 def _ingest(raw: Raw, **kw):
-    return ingest_site(raw.spec_path, raw.dir, raw.site, KEY, **kw)
+    # the corpus has 3 patients: any quarantined record is a large share
+    # (and sentinels stand out from two other values)
+    settings = {"max_quarantine_share": 1.0, "plausibility": {"sentinel_min_values": 2}}
+    return ingest_site(raw.spec_path, raw.dir, raw.site, KEY, settings=settings, **kw)
 
 
 def _matches(item: dict, expect) -> bool:
@@ -68,8 +74,8 @@ def _assert_clean_message(msg: str) -> None:
     assert not leaked, f"identifiers leaked into the message: {leaked}"
 
 
-def test_corpus_covers_at_least_25_kinds_per_style():
-    assert len(KINDS) >= 25
+def test_corpus_covers_at_least_65_kinds_and_25_per_style():
+    assert len(KINDS) >= 65
     for style in STYLES:
         assert sum(style in styles for styles, _ in KINDS.values()) >= 25, style
 
@@ -125,11 +131,16 @@ def test_damage(name, style, pristine, clean, tmp_path):
 
 def _assert_quarantine(raw: Raw, expect) -> None:
     """Quarantine mode: file-level damage still stops the site; row damage is set aside."""
-    if expect.check in FILE_CHECKS and expect.check not in ROW_LEVEL:
+    malformed_eav = raw.style == "long_eav" and expect.check == "field_count"
+    if expect.check in FILE_CHECKS and (expect.check not in ROW_LEVEL or malformed_eav):
         with pytest.raises(IngestError):
             _ingest(raw, quarantine=True)
         return
     res = _ingest(raw, quarantine=True)
+    if expect.collapses:  # exact copies: one kept, the clean tables, a warning per copy
+        assert res.report["status"] == "ok" and res.quarantine.empty
+        assert any(w["check"] == "exact_duplicate" for w in res.report["warnings"])
+        return
     q = res.quarantine
     hit = (q["check"] == expect.check) & (q["file"] == expect.file) & (q["row"] == expect.row)
     assert hit.any(), q
@@ -137,6 +148,8 @@ def _assert_quarantine(raw: Raw, expect) -> None:
     for name, acc in res.report["files"].items():
         assert acc["rows_read"] == acc["rows_ingested"] + acc["rows_rejected"], name
     assert res.report["files"][expect.file]["rows_rejected"] >= 1
+    if expect.check in INVOLVES_PATIENT:  # the patient goes with its conflicting row
+        assert res.report["tables"]["patients"]["records_rejected"] >= 1
 
 
 # --- the real workflow: one damaged site per export style ---------------------------------

@@ -124,7 +124,10 @@ class Export:
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in self.dir.iterdir()}
 
     def ingest(self, **kw):
-        return ingest_site(SITES / f"{self.site}.yaml", self.dir, self.site, KEY, **kw)
+        settings = {"max_quarantine_share": 1.0}  # 3 patients: one is a third
+        return ingest_site(
+            SITES / f"{self.site}.yaml", self.dir, self.site, KEY, settings=settings, **kw
+        )
 
     def fails(self) -> IngestError:
         before = self.sha()
@@ -228,7 +231,7 @@ def test_missing_column(site, tmp_path):
         exp.ingest(quarantine=True)
 
 
-@pytest.mark.parametrize("site", ALL)
+@pytest.mark.parametrize("site", ["A", "B", "C"])  # EAV: an unknown attribute is an error
 def test_extra_column_is_a_warning(site, tmp_path):
     exp = Export(site, tmp_path)
     if site == "B":
@@ -236,9 +239,6 @@ def test_extra_column_is_a_warning(site, tmp_path):
         sheet = book["Patients"]
         sheet.cell(row=1, column=sheet.max_column + 1, value="Remarks")
         book.save(exp.dir / B_FILE)
-    elif site == "D":
-        rows = exp.rows(D_FILE)
-        exp.write_rows(D_FILE, [*rows, [rows[1][0], "PATIENT", "1", "REMARKS", "x"]])
     else:
         rows = exp.rows(FILES[site]["patients"])
         exp.write_rows(
@@ -246,7 +246,7 @@ def test_extra_column_is_a_warning(site, tmp_path):
         )
     res = exp.ingest()
     warn = [w for w in res.report["warnings"] if w["check"] == "extra_column"]
-    assert [w["column"] for w in warn] == ["Remarks" if site != "D" else "REMARKS"]
+    assert [w["column"] for w in warn] == ["Remarks"]
     assert warn[0]["file"] == exp.label("patients")
     assert len(res.tables["patients"]) == 3
 
@@ -332,10 +332,13 @@ def test_truncated_file(site, tmp_path):
     n_lines = data[: len(data) - 25].count(b"\n") + 1
     err = exp.fails()
     _assert_failure(err, exp.label("treatments"), n_lines, None, "field_count")
+    if site == "D":  # the record of a malformed EAV line cannot be told: the site stops
+        with pytest.raises(IngestError, match="check field_count"):
+            exp.ingest(quarantine=True)
+        return
     res = exp.ingest(quarantine=True)
     acc = res.report["files"][exp.label("treatments")]
-    # EAV: the other 3 lines of the record that lost its last attribute line go with it
-    assert acc["rows_rejected"] == (4 if site == "D" else 1)
+    assert acc["rows_rejected"] == 1
     assert acc["rows_read"] == acc["rows_ingested"] + acc["rows_rejected"]
     assert any(w["check"] == "no_final_newline" for w in res.report["warnings"])
 

@@ -11,7 +11,8 @@ import pytest
 from spinepair.contracts.cdm import IDENTIFIER_FIELDS, TABLE_NAMES
 from spinepair.contracts.stages import cdm_schema
 from spinepair.errors import IngestError
-from spinepair.ingest.pipeline import DATE_ORDER, ingest_site
+from spinepair.ingest.checks.date_order import DATE_ORDER
+from spinepair.ingest.pipeline import ingest_site
 from spinepair.synth.render import render_site
 from tests.helpers.strategies import small_truth
 from tests.helpers.workflow import ROOT
@@ -87,7 +88,8 @@ def test_many_failures_message_is_capped(site_c):
     assert lines[0] == (
         f"ingest of site C failed: {n} problem{'s' * (n != 1)} in {k} file{'s' * (k != 1)}"
     )
-    assert len(lines) == 22 and lines[-1] == f"  ... and {n - 20} more (see validation.json)"
+    assert len(lines) == 23 and lines[-2] == f"  ... and {n - 20} more"
+    assert lines[-1] == "  every failure is listed in the validation report"
     assert "C_pain.csv row 2, column '통증점수(VAS)' (assessments.vas): check range" in lines[1]
     assert err.report["status"] == "failed" and err.report["n_failures"] == n
     vas = next(
@@ -108,7 +110,8 @@ def test_quarantine_sets_aside_a_bad_patient_and_its_rows(site_c):
         return rows
 
     _edit(raw / "C_patient.csv", bad_ecog)
-    res = ingest_site(SITES / "C.yaml", raw, "C", b"k", quarantine=True)
+    everything = {"max_quarantine_share": 1.0}  # 3 patients: one is a third
+    res = ingest_site(SITES / "C.yaml", raw, "C", b"k", quarantine=True, settings=everything)
     assert len(res.tables["patients"]) == 2
     assert len(res.tables["treatments"]) == 2 and len(res.tables["assessments"]) == 4
     q = res.quarantine
@@ -145,3 +148,14 @@ def test_pseudonyms_depend_on_key_and_site(tmp_path):
     k3 = ingest_site(SITES / "A.yaml", tmp_path, "A2", b"k1").tables["patients"]["patient_key"]
     assert k1.str.len().eq(20).all() and k1.is_unique
     assert not set(k1) & set(k2) and not set(k1) & set(k3)
+
+
+def test_failed_ingest_names_where_every_failure_is(site_c):
+    _, raw = site_c
+    (raw / "C_rt.csv").unlink()
+    with pytest.raises(IngestError) as info:
+        ingest_site(SITES / "C.yaml", raw, "C", b"k", full_report="logs/ingest/C.validation.json")
+    assert str(info.value).splitlines()[-1] == (
+        "  every failure is listed in logs/ingest/C.validation.json"
+    )
+    assert info.value.report["failures"] == info.value.failures

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from spinepair.errors import ConfigError
 from spinepair.matching import match as matching
-from spinepair.matching.match import match, validate_spec
+from spinepair.matching.match import check_matching_spec, match
 
 SPEC = {
     "method": "optimal",
@@ -271,14 +272,15 @@ def test_unmatched_reasons():
         (["method"], "must be a mapping"),
     ],
 )
-def test_validate_spec_errors(spec, message):
-    with pytest.raises(ValueError, match=message):
-        validate_spec(spec, ["sex", "cp", "age", "interval", "year"])
+def test_check_matching_spec_errors(spec, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        check_matching_spec(spec, ["sex", "cp", "age", "interval", "year"])
+    assert "\n" not in str(info.value)
 
 
 def test_bad_tables_raise_clear_errors():
     index, comp = cohort(1, 5, 5)
-    with pytest.raises(ValueError, match="comparator table has no column"):
+    with pytest.raises(ConfigError, match="comparator table has no column"):
         match(index, comp.drop(columns="year"), SPEC)
     with pytest.raises(ValueError, match="duplicated patient_key"):
         match(pd.concat([index, index.head(1)]), comp, SPEC)

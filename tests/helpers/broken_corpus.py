@@ -9,9 +9,11 @@ the clean export (normalised damage); or reject the site spec (config damage).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -95,6 +97,7 @@ class Expect:
     row: int | None = None
     column: str | None = None
     hint: str | None = None
+    collapses: bool = False  # quarantine mode keeps one copy: the clean tables, a warning
 
 
 class Raw:
@@ -393,7 +396,7 @@ def header_only(raw: Raw) -> Expect:
     else:
         fname = raw.fname("patients")
         raw.write_rows(fname, raw.rows(fname)[:1])
-    return Expect("fail", "patients_present", raw.label("patients"), 2)
+    return Expect("fail", "rows_present", raw.label("patients"), 2)
 
 
 @kind()
@@ -609,3 +612,430 @@ def spec_unknown_encoding(raw: Raw) -> Expect:
     old = "encoding: " + ENCODING[raw.site]
     line = raw.damage_spec(old, "encoding: utf8x")
     return Expect("config", "unknown text encoding 'utf8x'", "encoding", line)
+
+
+# --- issue 12: one reading only, every value accounted for, plausibility, identity ----------
+SWAPPED = {"A": "%Y-%d-%m", "B": "%m/%d/%Y", "C": "%Y.%d.%m", "D": "%Y%d%m"}
+STRICT_NS = (
+    ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/relationships", "http://purl.oclc.org/ooxml/officeDocument/relationships"),
+    ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main"),
+)  # fmt: skip
+
+
+def _site_text(raw: Raw, by_site: dict[str, str]) -> str:
+    return by_site[raw.site]
+
+
+@kind()
+def date_short_digits(raw: Raw) -> Expect:
+    """'201631' under %Y%m%d (pandas alone reads 2016-03-01): digit counts are part of it."""
+    value = _site_text(raw, {"A": "2016-3-1", "B": "1/3/2016", "C": "2016.3.1", "D": "201631"})
+    return _fail_at(raw, "treatments", "start_date", 2, value, "date")
+
+
+@kind()
+def date_seven_digits(raw: Raw) -> Expect:
+    """'2016031' under %Y%m%d (pandas alone reads 2016-03-01)."""
+    value = _site_text(raw, {"A": "2016-03-1", "B": "01/3/2016", "C": "2016.03.1", "D": "2016031"})
+    return _fail_at(raw, "treatments", "start_date", 1, value, "date")
+
+
+@kind()
+def date_with_time_text(raw: Raw) -> Expect:
+    """A date typed with a time: not the declared format."""
+    return _fail_at(raw, "patients", "birth_date", 1, raw.date("1950-03-04") + " 00:00", "date")
+
+
+@kind()
+def date_month_thirteen(raw: Raw) -> Expect:
+    """A date written the other way round (month 13): rejected, not swapped."""
+    value = _site_text(
+        raw, {"A": "2016-13-03", "B": "03/13/2016", "C": "2016.13.03", "D": "20161303"}
+    )
+    return _fail_at(raw, "further_treatments", "date", 1, value, "date")
+
+
+@kind()
+def date_two_digit_year(raw: Raw) -> Expect:
+    value = _site_text(raw, {"A": "16-03-01", "B": "01/03/16", "C": "16.03.01", "D": "160301"})
+    return _fail_at(raw, "assessments", "date", 1, value, "date")
+
+
+@kind()
+def spec_ambiguous_date_formats(raw: Raw) -> Expect:
+    """[%d/%m/%Y, %m/%d/%Y]: every day <= 12 reads two ways; refused with the spec."""
+    fmt = DATE_FORMAT[raw.site]
+    line = raw.damage_spec(
+        f'date_formats: ["{fmt}"]', f'date_formats: ["{fmt}", "{SWAPPED[raw.site]}"]'
+    )
+    return Expect("config", "both read a value", "date_formats", line)
+
+
+@kind()
+def spec_two_digit_year(raw: Raw) -> Expect:
+    fmt = DATE_FORMAT[raw.site]
+    line = raw.damage_spec(
+        f'date_formats: ["{fmt}"]', f'date_formats: ["{fmt.replace("%Y", "%y")}"]'
+    )
+    return Expect("config", "two-digit year", "date_formats", line)
+
+
+@kind("xlsx")
+def date_cells_mixed(raw: Raw) -> Expect:
+    """A US-locale spreadsheet turned one dd/mm text date into a real (month-first) date."""
+    col = raw.raw_name("patients", "primary_diagnosis_date")
+    raw.edit_sheet("patients", lambda book, sheet: sheet.cell(
+        row=3, column=[c.value for c in sheet[1]].index(col) + 1, value=dt.datetime(2015, 10, 1)
+    ))  # fmt: skip
+    return Expect("fail", "date_cells", raw.label("patients"), 3, col)
+
+
+@kind("xlsx")
+def date_cell_in_text_column(raw: Raw) -> Expect:
+    """'1-2' typed into the levels column became a date cell."""
+    col = raw.raw_name("treatments", "levels")
+    raw.edit_sheet("treatments", lambda book, sheet: sheet.cell(
+        row=2, column=[c.value for c in sheet[1]].index(col) + 1, value=dt.datetime(2016, 1, 2)
+    ))  # fmt: skip
+    return Expect("fail", "date_cells", raw.label("treatments"), 2, col)
+
+
+@kind("xlsx")
+def strict_open_xml(raw: Raw) -> Expect:
+    """The workbook saved as Strict Open XML (other namespaces): read exactly as before."""
+    path = raw.dir / B_FILE
+    data = io.BytesIO(path.read_bytes())
+    out = io.BytesIO()
+    with zipfile.ZipFile(data) as zi, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zi.infolist():
+            part = zi.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                text = part.decode("utf-8")
+                for old, new in STRICT_NS:
+                    text = text.replace(old, new)
+                part = text.encode("utf-8")
+            zo.writestr(info, part)
+    path.write_bytes(out.getvalue())
+    return Expect("ok")
+
+
+@kind("xlsx")
+def strict_open_xml_error_cell(raw: Raw) -> Expect:
+    """Strict Open XML with an error cell: the cell is still named."""
+    expect = excel_error(raw)
+    strict_open_xml(raw)
+    return expect
+
+
+@kind("wide_csv")
+def reshape_header_case(raw: Raw) -> Expect:
+    """'V2 vas': matches the visit pattern but its field is not mapped (values would vanish)."""
+    rows = raw.rows("A_pain_followup.csv")
+    rows[0][rows[0].index("V2 VAS")] = "V2 vas"
+    raw.write_rows("A_pain_followup.csv", rows)
+    return Expect("fail", "reshape_column", "A_pain_followup.csv", 1, "V2 vas")
+
+
+@kind("wide_csv")
+def reshape_header_suffix(raw: Raw) -> Expect:
+    rows = raw.rows("A_pain_followup.csv")
+    rows[0][rows[0].index("V1 OME (mg)")] = "V1 OME (mg) old"
+    raw.write_rows("A_pain_followup.csv", rows)
+    return Expect("fail", "reshape_column", "A_pain_followup.csv", 1, "V1 OME (mg) old")
+
+
+@kind("wide_csv")
+def reshape_group_field_case(raw: Raw) -> Expect:
+    """'Nausea grade': the group loses its grade column: named, not dropped."""
+    rows = raw.rows("A_toxicity.csv")
+    rows[0][rows[0].index("Nausea Grade")] = "Nausea grade"
+    raw.write_rows("A_toxicity.csv", rows)
+    return Expect("fail", "required_column", "A_toxicity.csv", 1, "Nausea rtog_grade")
+
+
+def _eav_edit(raw: Raw, entity: str, attr: str | None, fn) -> int:
+    """Apply fn to the rows of D_FILE; return the (1-based) line of the first matching line."""
+    rows = raw.rows(D_FILE)
+    i = next(k for k, r in enumerate(rows) if r[1] == entity and (attr is None or r[3] == attr))
+    raw.write_rows(D_FILE, fn(rows, i))
+    return i + 1
+
+
+def _blank(col: int):
+    def fn(rows, i):
+        rows[i][col] = ""
+        return rows
+
+    return fn
+
+
+@kind("long_eav")
+def eav_empty_attribute(raw: Raw) -> Expect:
+    """An EAV line without ATTR (a death date lost): named."""
+    line = _eav_edit(raw, "PATIENT", "DEATH_DATE", _blank(3))
+    return Expect("fail", "attribute_present", D_FILE, line, "ATTR")
+
+
+@kind("long_eav")
+def eav_empty_entity(raw: Raw) -> Expect:
+    """An EAV line without ENTITY (a toxicity lost): named."""
+    line = _eav_edit(raw, "TOXICITY", "RTOG_GRADE", _blank(1))
+    return Expect("fail", "entity_present", D_FILE, line, "ENTITY")
+
+
+@kind("long_eav")
+def eav_unknown_attribute(raw: Raw) -> Expect:
+    line = _eav_edit(
+        raw,
+        "RT_COURSE",
+        "MACHINE",
+        lambda rows, i: [*rows[: i + 1], [*rows[i][:3], "BOOST_GY", "8"], *rows[i + 1 :]],
+    )
+    return Expect("fail", "known_attribute", D_FILE, line + 1, "ATTR")
+
+
+@kind("long_eav")
+def eav_unknown_entity(raw: Raw) -> Expect:
+    rows = raw.rows(D_FILE)
+    raw.write_rows(D_FILE, [*rows, [rows[1][0], "LAB", "1", "AFP", "1200"]])
+    return Expect("fail", "known_entity", D_FILE, len(rows) + 1, "ENTITY")
+
+
+@kind("long_eav")
+def eav_ignored_entity(raw: Raw) -> Expect:
+    """An entity the spec declares ignored: read exactly as before."""
+    rows = raw.rows(D_FILE)
+    raw.write_rows(D_FILE, [*rows, [rows[1][0], "LAB", "1", "AFP", "1200"]])
+    raw.damage_spec("    entities:", "    ignore_entities: [LAB]\n    entities:")
+    return Expect("ok")
+
+
+@kind("long_eav")
+def eav_attribute_twice(raw: Raw) -> Expect:
+    line = _eav_edit(
+        raw,
+        "PAIN_ASSESS",
+        "VAS",
+        lambda rows, i: [*rows[: i + 1], [*rows[i][:4], "9"], *rows[i + 1 :]],
+    )
+    return Expect("fail", "unique_attribute", D_FILE, line + 1, "VAS")
+
+
+@kind("long_eav")
+def eav_line_exported_twice(raw: Raw) -> Expect:
+    """An exact copy of one EAV line: strict fails it, quarantine keeps one copy."""
+    line = _eav_edit(
+        raw, "TOXICITY", "TYPE", lambda rows, i: [*rows[: i + 1], rows[i], *rows[i + 1 :]]
+    )
+    return Expect("fail", "unique_attribute", D_FILE, line + 1, "TYPE", collapses=True)
+
+
+def _header_only(raw: Raw, table: str) -> None:
+    if raw.site == "B":
+        raw.edit_sheet(table, lambda book, sheet: sheet.delete_rows(2, sheet.max_row))
+    elif raw.site == "D":
+        rows = raw.rows(D_FILE)
+        raw.write_rows(D_FILE, [r for r in rows if r[1] != ENTITY[table]])
+    else:
+        raw.write_rows(raw.fname(table), raw.rows(raw.fname(table))[:1])
+
+
+@kind()
+def header_only_treatments(raw: Raw) -> Expect:
+    """No treatment rows at all: the study cannot use the site."""
+    _header_only(raw, "treatments")
+    return Expect("fail", "rows_present", raw.label("treatments"), 2)
+
+
+@kind()
+def header_only_imaging(raw: Raw) -> Expect:
+    """A whole site's imaging missing: a warning naming the file."""
+    _header_only(raw, "imaging")
+    return Expect("warn", "rows_present", raw.label("imaging"), 2)
+
+
+@kind()
+def header_only_toxicities(raw: Raw) -> Expect:
+    _header_only(raw, "toxicities")
+    return Expect("warn", "rows_present", raw.label("toxicities"), 2)
+
+
+def _dose(raw: Raw, k: int, gy: float, fractions: int | None = None) -> tuple[int, str]:
+    value = gy * 100 if raw.site == "B" else gy
+    row, col = raw.set_value("treatments", "total_dose_gy", k, _num(value))
+    if fractions is not None:
+        raw.set_value("treatments", "fractions", k, fractions)
+    return row, col
+
+
+def _num(v: float) -> str | float:
+    return int(v) if float(v).is_integer() else v
+
+
+@kind()
+def dose_and_fractions_swapped(raw: Raw) -> Expect:
+    """3 Gy in 24 fractions instead of 24 Gy in 3."""
+    row, col = _dose(raw, 2, 3, 24)
+    return Expect("fail", "dose_per_fraction", raw.label("treatments"), row, col, hint="swapped")
+
+
+@kind()
+def per_fraction_dose_as_total(raw: Raw) -> Expect:
+    """SRS 8 Gy x 3 recorded as 8 Gy; RT 3 Gy x 10 recorded as 3 Gy."""
+    if raw.site in "AB":
+        row, col = _dose(raw, 1, 8)
+        return Expect("fail", "modality_dose", raw.label("treatments"), row, col)
+    row, col = _dose(raw, 1, 3, 10)
+    return Expect("fail", "dose_per_fraction", raw.label("treatments"), row, col)
+
+
+@kind()
+def bed_implausible(raw: Raw) -> Expect:
+    """60 Gy in 2 fractions: each value in range, the course is not."""
+    row, col = _dose(raw, 3, 60, 2)
+    return Expect("fail", "bed", raw.label("treatments"), row, col)
+
+
+@kind("wide_csv", "xlsx")
+def srs_in_ten_fractions(raw: Raw) -> Expect:
+    """An SRS course of 30 Gy in 10 fractions: a conventional course labelled SRS."""
+    _dose(raw, 2, 30)
+    row, col = raw.set_value("treatments", "fractions", 2, 10)
+    return Expect("fail", "modality_dose", raw.label("treatments"), row, col)
+
+
+@kind("xlsx")
+def dose_in_gy_in_cgy_column(raw: Raw) -> Expect:
+    """24 typed in Gy into the cGy column: 0.24 Gy."""
+    row, col = raw.set_value("treatments", "total_dose_gy", 1, 24)
+    return Expect("fail", "dose_per_fraction", raw.label("treatments"), row, col)
+
+
+@kind("xlsx")
+def whole_column_in_gy_declared_cgy(raw: Raw) -> Expect:
+    """Every dose in Gy where the spec says cGy: the site's unit is named."""
+    for k in (1, 2, 3):
+        _, col = raw.set_value("treatments", "total_dose_gy", k, 24)
+    return Expect("fail", "dose_unit", raw.label("treatments"), 2, col, hint="cGy/Gy mix-up?")
+
+
+@kind("wide_csv", "cp949_csv", "long_eav")
+def spec_declares_cgy_for_gy(raw: Raw) -> Expect:
+    """The spec says cGy for a column in Gy: the site's unit is named."""
+    fmt = DATE_FORMAT[raw.site]
+    raw.damage_spec(
+        f'date_formats: ["{fmt}"]',
+        f'date_formats: ["{fmt}"]\nunits: {{treatments.total_dose_gy: cGy}}',
+    )
+    row = 2 if raw.site != "D" else None
+    col = raw.raw_name("treatments", "total_dose_gy")
+    if raw.site == "D":
+        rows = raw.rows(D_FILE)
+        row = next(i for i, r in enumerate(rows) if r[3] == col) + 1
+    return Expect("fail", "dose_unit", raw.label("treatments"), row, col, hint="cGy/Gy mix-up?")
+
+
+@kind()
+def sentinel_tumour_volume(raw: Raw) -> Expect:
+    """999 for 'unknown' inside the allowed range (0.01..2000 cc)."""
+    return _fail_at(raw, "patients", "tumor_volume_cc", 2, 999, "sentinel")
+
+
+@kind()
+def sentinel_ome(raw: Raw) -> Expect:
+    return _fail_at(raw, "assessments", "ome_mg", 3, 9999, "sentinel")
+
+
+@kind()
+def sentinel_declared_missing(raw: Raw) -> Expect:
+    """999 declared a missing-value code: read as missing (a required value, so named)."""
+    fmt = DATE_FORMAT[raw.site]
+    raw.damage_spec(
+        f'date_formats: ["{fmt}"]',
+        f'date_formats: ["{fmt}"]\nmissing_codes: {{patients.tumor_volume_cc: ["999"]}}',
+    )
+    return replace(
+        _fail_at(raw, "patients", "tumor_volume_cc", 2, 999, "required"), hint="missing value"
+    )
+
+
+@kind()
+def same_rrn_two_ids(raw: Raw) -> Expect:
+    """One person under two MRNs: the same registration number."""
+    rrn = raw.get_value("patients", "rrn", 1)
+    raw.set_value("patients", "rrn", 3, rrn)
+    row, col = _patient_row(raw, 1)
+    return Expect("fail", "same_person", raw.label("patients"), row, col)
+
+
+@kind()
+def same_rrn_other_spelling(raw: Raw) -> Expect:
+    """The same registration number without its hyphen: still one person."""
+    rrn = raw.get_value("patients", "rrn", 1)
+    row, col = raw.set_value("patients", "rrn", 2, rrn.replace("-", " "))
+    return Expect("fail", "same_person", raw.label("patients"), row, col)
+
+
+@kind()
+def same_name_and_birth_no_rrn(raw: Raw) -> Expect:
+    """No registration numbers: same name and birth date under two MRNs."""
+    name = raw.get_value("patients", "name", 1)
+    for k in (1, 2):
+        raw.set_value("patients", "rrn", k, "")
+    row, col = raw.set_value("patients", "name", 2, name)
+    return Expect("fail", "same_person", raw.label("patients"), row, col)
+
+
+def _patient_row(raw: Raw, k: int) -> tuple[int, str]:
+    """(reported row, raw column) of the rrn of the k-th patient (value unchanged)."""
+    return raw.set_value("patients", "rrn", k, raw.get_value("patients", "rrn", k))
+
+
+@kind()
+def arm_mismatch(raw: Raw) -> Expect:
+    """An RT course at an SRS site (and the reverse): the declared arm does not override it."""
+    other = {"A": "RT", "B": "RT", "C": "1", "D": "SRS"}[raw.site]
+    return _fail_at(raw, "treatments", "modality", 2, other, "arm_modality")
+
+
+@kind()
+def toxicity_after_followup(raw: Raw) -> Expect:
+    """A child date against the patient's own row: quarantine rejects the patient whole."""
+    return _fail_at(
+        raw,
+        "toxicities",
+        "date",
+        1,
+        raw.date("2018-01-01"),
+        "date_order:toxicities_not_after_followup",
+    )
+
+
+@kind()
+def toxicity_file_exported_twice(raw: Raw) -> Expect:
+    """Every toxicity row twice: strict fails; quarantine keeps one copy of each."""
+    if raw.site == "B":
+
+        def edit(book, sheet):
+            for values in [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]:
+                sheet.append(values)
+
+        raw.edit_sheet("toxicities", edit)
+        return Expect(
+            "fail",
+            "unique",
+            raw.label("toxicities"),
+            2,
+            raw.raw_name("toxicities", "date"),
+            collapses=True,
+        )
+    if raw.site == "D":
+        rows = raw.rows(D_FILE)
+        tox = [r for r in rows if r[1] == "TOXICITY"]
+        raw.write_rows(D_FILE, rows + tox)
+        return Expect("fail", "unique_attribute", D_FILE, len(rows) + 1, tox[0][3], collapses=True)
+    rows = raw.rows(raw.fname("toxicities"))
+    raw.write_rows(raw.fname("toxicities"), rows + rows[1:])
+    col = "Nausea Date" if raw.site == "A" else raw.raw_name("toxicities", "date")
+    return Expect("fail", "unique", raw.label("toxicities"), 2, col, collapses=True)

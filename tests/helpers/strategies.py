@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 
 import pandas as pd
 from hypothesis import strategies as st
@@ -25,28 +26,62 @@ def _cents(lo: float, hi: float, scale: int = 100):
     return st.integers(int(lo * scale), int(hi * scale)).map(lambda v: v / scale)
 
 
+# (fractions, lowest and highest dose per fraction) of plausible courses (see
+# spinepair.ingest.checks.plausibility): total and BED (alpha/beta 10) within the defaults.
+def _bed_cap(n: int) -> float:
+    """The largest dose per fraction with BED <= 150 Gy in n fractions."""
+    return ((100 + 6000 / n) ** 0.5 - 10) / 2
+
+
 @st.composite
-def patient(draw, pid: str):
-    """One patient: its patients row and child rows with a valid date order."""
+def course_dose(draw, modality: str, whole_cgy: bool = False) -> tuple[float, int]:
+    """(total dose in Gy, fractions) of a plausible course of this modality; with
+    ``whole_cgy`` the dose per fraction is a whole number of cGy (as prescribed)."""
+    if modality == "SRS":
+        n = draw(st.integers(1, 5))
+        lo, hi = max(6, 10 / n), min(24, 60 / n, _bed_cap(n))
+    else:
+        n = draw(st.integers(1, 30))
+        lo, hi = max(2, 10 / n), min(10, 70 / n)
+    if whole_cgy:
+        return draw(st.integers(math.ceil(lo * 100), math.floor(hi * 100))) * n / 100, n
+    total = draw(st.integers(math.ceil(n * lo * 100), math.floor(n * hi * 100))) / 100
+    return total, n
+
+
+@st.composite
+def patient(
+    draw,
+    pid: str,
+    arm: str | None = None,
+    min_courses: int = 0,
+    serial: int = 0,
+    whole_cgy: bool = False,
+):
+    """One patient: its patients row and child rows with a valid date order and plausible
+    doses; the primary course (course 1) is of the site's ``arm`` when given. ``serial``
+    makes the registration number unique within a site (one person, one patient id)."""
     # dates stay before the day of ingest: at most 1930 + 41 + 41 + 5.5 + 4.8 + 2.7 y = mid 2025
     birth = draw(st.integers(0, 15000))
     primary = birth + draw(st.integers(6000, 15000))
     spine = primary + draw(st.integers(0, 2000))
-    n_courses = draw(st.integers(0, 4))
+    n_courses = draw(st.integers(min_courses, 4))
     courses, start = [], spine
     for k in range(1, n_courses + 1):
+        modality = arm if k == 1 and arm else draw(st.sampled_from(cdm.MODALITIES))
+        total, fractions = draw(course_dose(modality, whole_cgy))
         start = start + draw(st.integers(0, 400))
         end = start + draw(st.integers(0, 40))
         courses.append(
             {
                 "patient_id": pid,
                 "course": k,
-                "modality": draw(st.sampled_from(cdm.MODALITIES)),
+                "modality": modality,
                 "machine": draw(st.sampled_from(MACHINES)),
                 "start_date": _day(start),
                 "end_date": _day(end),
-                "total_dose_gy": draw(_cents(1, 60)),
-                "fractions": draw(st.integers(1, 40)),
+                "total_dose_gy": total,
+                "fractions": fractions,
                 "isodose_pct": draw(st.none() | _cents(50, 100, 10)),
                 "coverage_pct": draw(st.none() | _cents(50, 100, 10)),
                 "levels": draw(st.sampled_from(["T12", "L1-L2", "C5-C7", "T11-L1"])),
@@ -61,7 +96,7 @@ def patient(draw, pid: str):
     event_day = st.integers(spine, last_fu).map(_day)
     sex = draw(st.sampled_from(cdm.SEXES))
     birth_ts = _day(birth)
-    rrn = f"{birth_ts:%y%m%d}-{1 if sex == 'M' else 2}{draw(st.integers(0, 999999)):06d}"
+    rrn = f"{birth_ts:%y%m%d}-{1 if sex == 'M' else 2}{serial:06d}"
     row = {
         "patient_id": pid,
         "name": draw(st.sampled_from(SURNAMES)) + draw(st.sampled_from(GIVEN)),
@@ -176,16 +211,40 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
 
 
 @st.composite
-def truths(draw, prefix: str = "X", max_patients: int = 8):
-    """A random valid site truth: 1..max_patients patients, 0..4 child rows of each kind."""
+def truths(
+    draw,
+    prefix: str = "X",
+    max_patients: int = 8,
+    arm: str | None = None,
+    all_treated: bool = False,
+    whole_cgy: bool = False,
+):
+    """A random valid site truth: 1..max_patients patients, 0..4 child rows of each kind;
+    primary courses of the site's ``arm`` when given (else of either arm); a site has at
+    least one course, and with ``all_treated`` every patient has one."""
     nums = draw(st.lists(st.integers(1, 9_999_999), min_size=1, max_size=max_patients, unique=True))
-    parts = [draw(patient(f"{prefix}{n:07d}")) for n in nums]
+    parts = [
+        draw(
+            patient(
+                f"{prefix}{n:07d}",
+                arm,
+                min_courses=int(i == 0 or all_treated),
+                serial=i,
+                whole_cgy=whole_cgy,
+            )
+        )
+        for i, n in enumerate(nums)
+    ]
     return {t: frame(t, [r for p in parts for r in p[t]]) for t in cdm.TABLE_NAMES}
 
 
-def expected(truth: dict, site: str, arm: str, key: bytes) -> dict[str, pd.DataFrame]:
-    """The CDM tables ingest must return for a truth (independent of spinepair.ingest.pipeline)."""
+def expected(truth: dict, site: str, arm: str | None, key: bytes) -> dict[str, pd.DataFrame]:
+    """The CDM tables ingest must return for a truth (independent of spinepair.ingest.pipeline);
+    ``arm`` None: each patient's arm is the modality of its primary course."""
     out = {}
+    tx = truth["treatments"]
+    primary = tx[tx["intent"] == "primary"].drop_duplicates(cdm.RAW_ID_FIELD)
+    arms = primary.set_index(cdm.RAW_ID_FIELD)["modality"]
     for table, df in truth.items():
         df = df.copy()
         df["patient_key"] = [
@@ -193,7 +252,8 @@ def expected(truth: dict, site: str, arm: str, key: bytes) -> dict[str, pd.DataF
             for p in df[cdm.RAW_ID_FIELD]
         ]
         if table == "patients":
-            df["site"], df["arm"] = site, arm
+            df["site"] = site
+            df["arm"] = arm if arm else df[cdm.RAW_ID_FIELD].map(arms)
         cols = cdm.TABLES[table]
         df = df[[c.name for c in cols]].astype(column_dtypes(cols))
         keys = list(cdm.UNIQUE[table])

@@ -8,7 +8,8 @@ rule ingest:
         report=out("ingested/{site}/validation.json"),
         quarantine=out("ingested/{site}/quarantine.parquet"),
     log:
-        out("logs/ingest/{site}.log"),
+        main=out("logs/ingest/{site}.log"),
+        report=out("logs/ingest/{site}.validation.json"),
     benchmark:
         out("benchmarks/ingest/{site}.tsv")
     conda:
@@ -17,7 +18,8 @@ rule ingest:
         spec=site_spec,
         raw_dir=lambda wildcards: str(RAW_ROOT / wildcards.site),
         pseudonymisation=config["pseudonymisation"],
-        quarantine=config["ingest"].get("quarantine", False),
+        ingest=config["ingest"],
+        plausibility=config.get("plausibility", {}),
         code=code("ingest"),
     script:
         "../scripts/ingest.py"

@@ -16,9 +16,11 @@ import pandas as pd
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from spinepair.errors import ConfigError
+
 METHODS = ("optimal", "greedy", "auto")
 DISTANCES = ("mahalanobis", "standardized")
-SPEC_KEYS = ("method", "distance", "exact", "calipers", "optimal_max_pairs")
+MATCHING_SPEC_KEYS = ("method", "distance", "exact", "calipers", "optimal_max_pairs")
 # method "auto": optimal in strata with at most this many index x comparator pairs, else greedy
 OPTIMAL_MAX_PAIRS = 25_000_000
 _CHUNK = 4_000_000  # candidate window elements examined per vectorised step
@@ -35,48 +37,49 @@ class MatchResult:
     unmatched: pd.DataFrame
 
 
-def validate_spec(spec: dict, columns, table: str = "input") -> None:
-    """Raise ValueError naming the problem if ``spec`` is not a usable matching spec for a
-    table with these ``columns``."""
+def check_matching_spec(spec: dict, columns, table: str = "input") -> None:
+    """Raise ConfigError (one line) naming the problem if ``spec`` is not a usable matching
+    spec for a table with these ``columns``."""
     if not isinstance(spec, dict):
         kind = type(spec).__name__
-        raise ValueError(f"matching spec must be a mapping, got {kind}")  # noqa: TRY004
-    unknown = sorted(set(spec) - set(SPEC_KEYS))
+        raise ConfigError(f"matching spec must be a mapping, got {kind}")
+    unknown = sorted(set(spec) - set(MATCHING_SPEC_KEYS))
     if unknown:
-        raise ValueError(f"matching spec: unknown key(s) {unknown}; allowed: {list(SPEC_KEYS)}")
+        allowed = list(MATCHING_SPEC_KEYS)
+        raise ConfigError(f"matching spec: unknown key(s) {unknown}; allowed: {allowed}")
     if spec.get("method") not in METHODS:
-        raise ValueError(
+        raise ConfigError(
             f"matching spec: method must be one of {METHODS}, got {spec.get('method')!r}"
         )
     if spec.get("distance") not in DISTANCES:
-        raise ValueError(
+        raise ConfigError(
             f"matching spec: distance must be one of {DISTANCES}, got {spec.get('distance')!r}"
         )
     exact = spec.get("exact", [])
     if not isinstance(exact, list) or not all(isinstance(v, str) for v in exact):
-        raise ValueError(f"matching spec: exact must be a list of column names, got {exact!r}")
+        raise ConfigError(f"matching spec: exact must be a list of column names, got {exact!r}")
     if len(set(exact)) != len(exact):
-        raise ValueError(f"matching spec: exact lists a variable twice: {exact}")
+        raise ConfigError(f"matching spec: exact lists a variable twice: {exact}")
     calipers = spec.get("calipers")
     if not isinstance(calipers, dict) or not calipers:
-        raise ValueError(
+        raise ConfigError(
             "matching spec: calipers must be a non-empty mapping variable -> maximum |difference|"
         )
     for var, width in calipers.items():
         if isinstance(width, bool) or not isinstance(width, Real) or not 0 < width < np.inf:
-            raise ValueError(
+            raise ConfigError(
                 f"matching spec: caliper for {var!r} must be a positive finite number, "
                 f"got {width!r}"
             )
     limit = spec.get("optimal_max_pairs", OPTIMAL_MAX_PAIRS)
     if isinstance(limit, bool) or not isinstance(limit, Real) or limit < 0:
-        raise ValueError(f"matching spec: optimal_max_pairs must be >= 0, got {limit!r}")
+        raise ConfigError(f"matching spec: optimal_max_pairs must be >= 0, got {limit!r}")
     both = sorted(set(exact) & set(calipers))
     if both:
-        raise ValueError(f"matching spec: {both} both exact and caliper variables; choose one")
+        raise ConfigError(f"matching spec: {both} both exact and caliper variables; choose one")
     missing = [v for v in [*exact, *calipers] if v not in set(columns)]
     if missing:
-        raise ValueError(f"matching spec: {table} table has no column(s) {missing}")
+        raise ConfigError(f"matching spec: {table} table has no column(s) {missing}")
 
 
 def match(
@@ -102,8 +105,8 @@ def match(
     >>> res.unmatched.to_dict("records")
     [{'index_key': 'b', 'reason': 'no comparator in stratum sex=M'}]
     """
-    validate_spec(spec, index.columns, "index")
-    validate_spec(spec, comparator.columns, "comparator")
+    check_matching_spec(spec, index.columns, "index")
+    check_matching_spec(spec, comparator.columns, "comparator")
     exact = list(spec.get("exact", []))
     calipers = {v: float(w) for v, w in spec["calipers"].items()}
     cvars = list(calipers)

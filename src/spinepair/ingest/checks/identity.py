@@ -1,0 +1,63 @@
+"""One person, one patient: identity checks run before the identifiers are dropped.
+
+Within a site, two patient ids with the same resident registration number (digits only),
+or, where neither row has one, the same name and birth date, are one person counted twice
+(``same_person``). Every patient's primary course must be of the site's declared arm
+(``arm_modality``): a 30 Gy / 10 fraction RT course at an SRS site is not SRS.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from spinepair.contracts.cdm import RAW_ID_FIELD
+from spinepair.ingest.checks.collector import Checks
+
+
+def normalised_rrn(rrn: pd.Series) -> pd.Series:
+    """Digits of a resident registration number (NA when there are none)."""
+    digits = rrn.astype("string").str.replace(r"\D", "", regex=True)
+    return digits.mask(digits == "")
+
+
+def check_same_person(chk: Checks, raw: pd.DataFrame, pats: pd.DataFrame) -> None:
+    """Two patient ids of one person: same RRN, or same name and birth date without RRN."""
+    rrn = normalised_rrn(raw["rrn"]) if "rrn" in raw else pd.Series(pd.NA, index=raw.index)
+    name = raw["name"] if "name" in raw else pd.Series(pd.NA, index=raw.index)
+    by_rrn = pd.DataFrame({"key": rrn, "id": pats[RAW_ID_FIELD], "row": raw["_row"]})
+    no_rrn = rrn.isna()
+    by_name = pd.DataFrame(
+        {
+            "key": (name.astype("string") + "|" + pats["birth_date"].astype("string")).where(
+                no_rrn
+            ),
+            "id": pats[RAW_ID_FIELD],
+            "row": raw["_row"],
+        }
+    )
+    for keys, column, what in (
+        (by_rrn, "rrn", "the same resident registration number"),
+        (by_name, "name", "the same name and birth date (no registration number)"),
+    ):
+        chk.register("same_person", "patients", column, f"no two patient ids with {what}")
+        ok = keys["key"].notna() & keys["id"].notna()
+        ids = keys[ok].groupby("key")["id"].transform("nunique")
+        clash = pd.Series(False, index=keys.index)
+        clash[ids.index] = ids > 1
+        if not clash.any():
+            continue
+        other = keys[clash].groupby("key")["row"].agg(lambda r: ", ".join(map(str, sorted(r))))
+        detail = (
+            f"{what} as another patient id (rows "
+            + keys.loc[clash, "key"].map(other).astype("string")
+            + "): one person counted twice?"
+        ).reindex(keys.index)
+        chk.fail(raw, "patients", clash, column, "same_person", detail)
+
+
+def check_arm(chk: Checks, raw: pd.DataFrame, tx: pd.DataFrame, arm: str) -> None:
+    """Every primary course is of the site's declared arm."""
+    chk.register("arm_modality", "treatments", "modality", f"primary course modality = {arm}")
+    bad = (tx["intent"] == "primary") & tx["modality"].notna() & (tx["modality"] != arm)
+    detail = f"a primary course of another modality than the site's declared arm {arm}"
+    chk.fail(raw, "treatments", bad, "modality", "arm_modality", detail, raw["modality"])

@@ -1,0 +1,140 @@
+"""Read a site's whole export as its spec declares: one frame of raw strings per CDM table.
+
+:func:`read_site` finds each source's files by glob, reads them (:mod:`.readers`), maps
+and reshapes their columns (:mod:`.reshape`) and collects file-level problems as
+failures. Parsing, code maps, units and value checks come later (:mod:`.checks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from spinepair.ingest.failure import ERROR, Failure
+from spinepair.ingest.readers import (
+    FOLD,
+    FileProblem,
+    check_header,
+    csv_grid,
+    decode,
+    fold,
+    labelled,
+    xlsx_grid,
+)
+from spinepair.ingest.reshape import map_columns, pivot_long
+
+
+@dataclass
+class Extract:
+    """What was read from one site's export, before parsing and checks."""
+
+    tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    rowmaps: dict[str, pd.Series] = field(default_factory=dict)  # file -> raw row -> _rec
+    files: dict[str, dict] = field(default_factory=dict)  # file -> {format, tables}
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)
+
+    def add(self, failure: Failure) -> None:
+        (self.failures if failure.severity == ERROR else self.warnings).append(failure)
+
+
+def _read_file(
+    path: Path, rel: str, source: dict, spec: dict, ex: Extract, site: str, collapse: bool
+) -> None:
+    fmt = source["format"]
+    table = source.get("table")
+    if fmt == "xlsx":
+        header, grid, nfields = xlsx_grid(path, source["sheet"])
+        rel = f"{rel}[{source['sheet']}]"
+    else:
+        text = decode(path.read_bytes(), source.get("encoding", spec.get("encoding", "utf-8")))
+        header, grid, nfields = csv_grid(text, source.get("delimiter", ","))
+        if not text.endswith(("\n", "\r")):
+            row = int(grid.index.max() if len(grid) else 1)
+            detail = "file does not end with a line break (truncated?)"
+            ex.add(
+                Failure(
+                    site,
+                    rel,
+                    row,
+                    None,
+                    None,
+                    table,
+                    "no_final_newline",
+                    detail,
+                    severity="warning",
+                )
+            )
+    header = [h.translate(FOLD).strip() for h in header]
+    check_header(header, None if fmt == "xlsx" else source.get("delimiter", ","))
+    ex.files[rel] = {"format": fmt}
+    width = len(header)
+    grid = grid.apply(lambda s: fold(s.astype("string[pyarrow]")).str.strip())
+    blank = (grid.isna() | grid.eq("")).all(axis=1)
+    bad = (nfields != width) & ~blank
+    for row, n in nfields[bad].items():
+        detail = f"row has {n} fields, the header has {width} (truncated?)"
+        ex.add(Failure(site, rel, int(row), None, None, table, "field_count", detail, value=str(n)))
+    rows = grid.index[~blank]
+    ex.rowmaps[rel] = pd.Series(rows, index=rows)
+    frame = labelled(grid[~blank & ~bad], header)
+    if fmt == "long":
+        tables, rowmap = pivot_long(frame, source, rel, ex, site, collapse)
+        ex.rowmaps[rel].update(rowmap)
+        ex.files[rel]["tables"] = sorted(tables)
+        for tname, frames in tables.items():
+            ex.tables.setdefault(tname, []).extend(frames)
+        return
+    mapped = map_columns(frame, source, rel, ex, site)
+    ex.files[rel]["tables"] = [table]
+    if mapped is not None:
+        ex.tables.setdefault(table, []).append(mapped)
+
+
+def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False) -> Extract:
+    """Read every source of a site's export; file-level problems become failures.
+
+    ``collapse``: an EAV line repeating an earlier one exactly is dropped with a warning
+    (quarantine mode) instead of failing its record.
+    """
+    raw_dir = Path(raw_dir)
+    ex = Extract()
+    for source in spec["sources"]:
+        paths = sorted(p for p in raw_dir.glob(source["path"]) if p.is_file())
+        if not paths:
+            detail = f"no file matches {source['path']!r}"
+            ex.add(
+                Failure(
+                    site,
+                    source["path"],
+                    None,
+                    None,
+                    None,
+                    source.get("table"),
+                    "file_present",
+                    detail,
+                )
+            )
+        for path in paths:
+            rel = path.relative_to(raw_dir).as_posix()
+            try:
+                _read_file(path, rel, source, spec, ex, site, collapse)
+            except FileProblem as exc:
+                name = f"{rel}[{source['sheet']}]" if source["format"] == "xlsx" else rel
+                ex.files.setdefault(name, {"format": source["format"]})
+                ex.add(
+                    Failure(
+                        site,
+                        name,
+                        exc.row,
+                        exc.column,
+                        None,
+                        source.get("table"),
+                        exc.check,
+                        exc.detail,
+                        value=exc.value,
+                    )
+                )
+    return ex

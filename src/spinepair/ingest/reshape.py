@@ -1,0 +1,240 @@
+"""From a labelled raw frame to CDM-named frames: renames, wide-to-long, long-to-wide.
+
+Every raw value is accounted for: a mapped column that is missing, a column matching a
+reshape pattern whose field is not mapped, an EAV line without entity or attribute and an
+unknown EAV entity or attribute (unless the spec lists it as ignored) are failures; an
+unmapped column outside any pattern is ignored with a warning naming it.
+
+Provenance columns: ``_file``, ``_row`` (the line or sheet row), ``_rec`` (the raw row a
+record is accounted under), ``_col.<c>`` (raw column name of CDM column ``c``) and, for
+long exports, ``_row.<c>`` (the line holding that value).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from spinepair.ingest.failure import WARNING, Failure
+
+if TYPE_CHECKING:
+    from spinepair.ingest.extract import Extract
+
+
+def _finish(frame: pd.DataFrame, rel: str, colnames: dict[str, str]) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["_file"] = rel
+    for cdm, raw in colnames.items():
+        frame[f"_col.{cdm}"] = raw
+    return frame
+
+
+def _unknown_column(ex: Extract, site, rel, raw, table) -> None:
+    detail = f"unknown column {raw!r} ignored"
+    ex.add(Failure(site, rel, 1, raw, None, table, "extra_column", detail, severity=WARNING))
+
+
+def map_columns(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str):
+    """Rename raw columns (optionally melting wide visit/type columns to long rows)."""
+    columns: dict[str, str] = source.get("columns", {})
+    melt = source.get("melt")
+    pattern = re.compile(melt["pattern"]) if melt else None
+    table = source["table"]
+    for raw in sorted(set(columns) - set(df.columns)):
+        detail = f"required column {raw!r} is missing"
+        ex.add(Failure(site, rel, 1, raw, columns[raw], table, "required_column", detail))
+    grouped = {} if pattern is None else {c: pattern.fullmatch(c) for c in df.columns}
+    for raw in df.columns:
+        if raw in columns:
+            continue
+        m = grouped.get(raw)
+        if m is None:
+            _unknown_column(ex, site, rel, raw, table)
+        elif m["field"] not in melt["fields"]:
+            detail = (
+                f"column {raw!r} matches the reshape pattern but its field {m['field']!r} is "
+                f"not mapped (mapped fields: {', '.join(melt['fields'])})"
+            )
+            ex.add(Failure(site, rel, 1, raw, None, table, "reshape_column", detail))
+    if set(columns) - set(df.columns):
+        return None
+    base = df[list(columns)].rename(columns=columns)
+    base["_row"] = df.index.to_numpy()
+    base["_rec"] = base["_row"]
+    if not pattern:
+        return _finish(base, rel, {v: k for k, v in columns.items()})
+    by_instance: dict[str, dict[str, str]] = {}
+    for raw, m in grouped.items():
+        if m and raw not in columns and m["field"] in melt["fields"]:
+            by_instance.setdefault(m["instance"], {})[melt["fields"][m["field"]]] = raw
+    order = sorted(by_instance, key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s))
+    parts = []
+    for inst in order:
+        raws = by_instance[inst]
+        missing = sorted(set(melt["fields"].values()) - set(raws))
+        for cdm in missing:
+            detail = f"wide column for {cdm!r} of group {inst!r} is missing"
+            ex.add(Failure(site, rel, 1, f"{inst} {cdm}", cdm, table, "required_column", detail))
+        if missing:
+            return None
+        vals = df[list(raws.values())].set_axis(list(raws), axis=1)
+        keep = vals.notna().any(axis=1).to_numpy()
+        part = pd.concat([base[keep], vals[keep]], axis=1)
+        if melt.get("instance_column"):
+            part[melt["instance_column"]] = inst
+        part = _finish(part, rel, {v: k for k, v in columns.items()} | raws)
+        if melt.get("instance_column"):
+            part[f"_col.{melt['instance_column']}"] = f"{inst} (column group)"
+        parts.append(part)
+    if not parts:
+        return _finish(base.iloc[:0], rel, {v: k for k, v in columns.items()})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _table(source: dict, entity) -> str | None:
+    espec = source["entities"].get(entity) if isinstance(entity, str) else None
+    return espec["table"] if espec else None
+
+
+def _eav_lines(long: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str):
+    """Failures for lines without entity or attribute, unknown entities and attributes."""
+    names, entities = source["long"], source["entities"]
+    ignored = set(source.get("ignore_entities", []))
+    for line, rec, entity in long.loc[
+        long["entity"].isna() | long["attribute"].isna(), ["_line", "_rec", "entity"]
+    ].to_numpy():
+        part = "entity" if pd.isna(entity) else "attribute"
+        detail = f"the line has no {part} ({names[part]} is empty): its value has no meaning"
+        ex.add(
+            Failure(
+                site,
+                rel,
+                int(line),
+                names[part],
+                None,
+                _table(source, entity),
+                f"{part}_present",
+                detail,
+                rec=int(rec),
+            )
+        )
+    unknown = long.loc[long["entity"].notna() & ~long["entity"].isin([*entities, *ignored])]
+    for entity, lines in unknown.groupby("entity", sort=True)["_line"]:
+        detail = (
+            f"unknown entity {entity!r} on {len(lines)} lines (map it, or list it under "
+            "ignore_entities)"
+        )
+        ex.add(
+            Failure(
+                site,
+                rel,
+                int(lines.min()),
+                names["entity"],
+                None,
+                None,
+                "known_entity",
+                detail,
+                value=str(entity),
+            )
+        )
+    for entity, espec in entities.items():
+        sub = long[(long["entity"] == entity) & long["attribute"].notna()]
+        known = [*espec["columns"], *espec.get("ignore_attributes", [])]
+        extra = sub.loc[~sub["attribute"].isin(known)]
+        for attr, lines in extra.groupby("attribute", sort=True)["_line"]:
+            detail = (
+                f"unknown attribute {attr!r} of entity {entity!r} on {len(lines)} lines (map "
+                "it, or list it under ignore_attributes)"
+            )
+            ex.add(
+                Failure(
+                    site,
+                    rel,
+                    int(lines.min()),
+                    names["attribute"],
+                    None,
+                    espec["table"],
+                    "known_attribute",
+                    detail,
+                    value=str(attr),
+                )
+            )
+
+
+def pivot_long(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str, collapse: bool):
+    """Reshape an entity-attribute-value frame into wide frames per table; line -> _rec.
+
+    An attribute given twice for one record fails the record; with ``collapse``, a line
+    repeating an earlier line exactly is dropped with a warning instead.
+    """
+    names = source["long"]
+    missing = [c for c in names.values() if c not in df.columns]
+    for raw in missing:
+        detail = f"required column {raw!r} is missing"
+        ex.add(Failure(site, rel, 1, raw, None, None, "required_column", detail))
+    if missing:
+        return {}, pd.Series(dtype=np.int64)
+    for raw in [c for c in df.columns if c not in names.values()]:
+        _unknown_column(ex, site, rel, raw, None)
+    long = df[list(names.values())].set_axis(list(names), axis=1)
+    long["_line"] = df.index.to_numpy()
+    long["instance"] = long["instance"].fillna("")
+    rec = long.groupby(["id", "entity", "instance"], sort=False, dropna=False)["_line"]
+    long["_rec"] = rec.transform("min")
+    _eav_lines(long, source, rel, ex, site)
+    out = {}
+    for entity, espec in source["entities"].items():
+        sub = long[long["entity"] == entity]
+        attrs = espec["columns"]
+        sub = sub[sub["attribute"].isin(list(attrs))]
+        dup = sub.duplicated(["id", "instance", "attribute"], keep="first")
+        copy = sub.duplicated(["id", "instance", "attribute", "value"], keep="first") & collapse
+        for line, attr, r, same in (
+            sub.loc[dup, ["_line", "attribute", "_rec"]]
+            .assign(same=copy[dup])
+            .itertuples(index=False)
+        ):
+            check, detail = "unique_attribute", "attribute given twice for one record"
+            if same:
+                check, detail = "exact_duplicate", "an exact copy of an earlier line: one kept"
+            ex.add(
+                Failure(
+                    site,
+                    rel,
+                    int(line),
+                    attr,
+                    attrs[attr],
+                    espec["table"],
+                    check,
+                    detail,
+                    severity=WARNING if same else "error",
+                    rec=int(r),
+                )
+            )
+        sub = sub[~dup]
+        recs = sub[["_rec", "id", "instance"]].drop_duplicates("_rec").set_index("_rec")
+        wide = sub.pivot(index="_rec", columns="attribute", values="value")
+        lines = sub.pivot(index="_rec", columns="attribute", values="_line")
+        frame = pd.DataFrame(index=recs.index)
+        frame["patient_id"] = recs["id"]
+        if espec.get("instance_column"):
+            frame[espec["instance_column"]] = recs["instance"]
+            frame[f"_row.{espec['instance_column']}"] = recs.index
+        for attr, cdm in attrs.items():
+            frame[cdm] = wide.get(attr)
+            if attr in lines:
+                frame[f"_row.{cdm}"] = lines[attr].fillna(pd.Series(recs.index, index=recs.index))
+            else:
+                frame[f"_row.{cdm}"] = recs.index
+        frame["_row"] = recs.index
+        frame["_rec"] = recs.index
+        colnames = {cdm: attr for attr, cdm in attrs.items()} | {"patient_id": names["id"]}
+        if espec.get("instance_column"):
+            colnames[espec["instance_column"]] = names["instance"]
+        out.setdefault(espec["table"], []).append(
+            _finish(frame.reset_index(drop=True), rel, colnames)
+        )
+    return out, long.set_index("_line")["_rec"]
