@@ -15,11 +15,13 @@ validate(config, str(SCHEMA_DIR / "config.schema.yaml"))
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/derive.smk"
 include: "workflow/rules/select.smk"
 include: "workflow/rules/match.smk"
 include: "workflow/rules/analyse.smk"
+include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/reproduce.smk"
 
 
@@ -32,3 +34,5 @@ rule all:
         out("attrition/attrition.csv"),
         out("attrition/flow.png"),
         ANALYSIS_OUTPUTS,
+        SENSITIVITY_OUTPUTS,
+        REPORT_OUTPUTS,

@@ -104,7 +104,7 @@ def test_drawn_boxes_hold_their_text_and_never_overlap(study, monkeypatch, tmp_p
     assert "2 matched pairs" in texts
     assert "SRS arm\nscreened: n = 6\n(sites A 4 · B 2)" in texts
     assert any(t.startswith("Excluded (n = 3)\n• primary not in ['HCC']: 2") for t in texts)
-    assert "Analysed\npain response: 2" in texts
+    assert "Analysed\n• pain response: 2" in texts
     assert len(boxes) == len(texts)
     for a, b in itertools.combinations(boxes, 2):
         assert not _overlap(a, b)
@@ -117,22 +117,26 @@ def test_drawn_boxes_hold_their_text_and_never_overlap(study, monkeypatch, tmp_p
 
 
 def test_analysed_boxes_come_from_the_flow_rows_of_the_primary_analysis():
-    def row(label, arm, n, variant="primary", table="flow", statistic="n_analysed"):
-        return {"table": table, "row": label[:3], "variable": label, "arm": arm,
+    def row(key, label, arm, n, variant="primary", table="flow", statistic="n_analysed"):
+        return {"table": table, "row": key, "variable": label, "arm": arm,
                 "statistic": statistic, "value": float(n), "variant": variant}
 
     ard = pd.DataFrame(
         [
-            row("pain response at 1 month", "SRS", 27),
-            row("pain response at 1 month", "RT", 28),
-            row("local control (follow-up imaging)", "SRS", 24),
-            row("local control (follow-up imaging)", "RT", 23),
-            row("local control (follow-up imaging)", "RT", 20, variant="other"),
-            row("overall survival", "SRS", 99, table="survival"),
-            row("pain response at 1 month", "SRS", 5, statistic="missing"),
+            row("pain_response", "pain response at 1 month", "SRS", 27),
+            row("pain_response", "pain response at 1 month", "RT", 28),
+            row("os", "", "SRS", 28),
+            row("os", "", "RT", 28),
+            row("lc", "follow-up MRI", "SRS", 24),
+            row("lc", "follow-up MRI", "RT", 23),
+            row("lc", "follow-up MRI", "RT", 20, variant="other"),
+            row("os", "", "SRS", 99, table="survival"),
+            row("pain_response", "pain response at 1 month", "SRS", 5, statistic="missing"),
         ]
-    )
-    assert analysed_from_ard(ard) == [
+    )  # fmt: skip
+    titles = {"os": "Overall survival", "lc": "Local control"}
+    assert analysed_from_ard(ard, titles) == [
         ("pain response at 1 month", {"SRS": 27, "RT": 28}),
-        ("local control (follow-up imaging)", {"SRS": 24, "RT": 23}),
+        ("Overall survival", {"SRS": 28, "RT": 28}),
+        ("Local control (follow-up MRI)", {"SRS": 24, "RT": 23}),
     ]

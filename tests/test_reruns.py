@@ -76,7 +76,13 @@ def test_caliper_change_reruns_match_and_downstream_only(study):
         cfg["matching"]["calipers"][0]["width"] = 12
 
     edit_config(study, widen)
-    assert dry_run_jobs(study) == pooled(analysis_rules(study))
+    expected = pooled(analysis_rules(study))
+    # sensitivity variants that replace the calipers whole do not depend on the primary ones
+    variants = yaml.safe_load((study / "config" / "config.yaml").read_text())["sensitivity"]
+    expected["sensitivity"] -= sum(
+        "calipers" in v["overrides"].get("matching", {}) for v in variants["variants"].values()
+    )
+    assert dry_run_jobs(study) == expected
 
 
 def test_pain_definition_change_reruns_derive_not_ingest(study):
@@ -176,3 +182,15 @@ def test_figure_option_change_reruns_only_the_figure_jobs(study):
     edit_config(study, smaller)
     endpoints = yaml.safe_load((study / "config" / "config.yaml").read_text())["analysis"]
     assert dry_run_jobs(study) == {"km_figure": len(endpoints["endpoints"]), "all": 1}
+
+
+def test_sensitivity_variant_change_reruns_only_that_variant_and_the_summary(study):
+    def greedy(cfg):
+        variants = cfg["sensitivity"]["variants"]
+        name = next(n for n, v in variants.items() if "matching" in v["overrides"])
+        variants[name]["overrides"]["matching"]["method"] = "greedy"
+
+    summary_and_downstream = dry_run_jobs(study, "--forcerun", "sensitivity_summary")
+    assert summary_and_downstream["sensitivity_summary"] == 1
+    edit_config(study, greedy)
+    assert dry_run_jobs(study) == {"sensitivity": 1, **summary_and_downstream}

@@ -155,6 +155,11 @@ def tables(ard) -> dict:
     return render_tables(ard, TABLES, ARMS)
 
 
+def all_notes(table) -> list[str]:
+    """The notes tied to rows (markers) and the general footnotes."""
+    return [*table.notes.values(), *table.footnotes]
+
+
 def row(table, variable, level=""):
     rows = table.rows
     if variable:
@@ -200,13 +205,15 @@ def _p(p: float) -> str:
 
 def test_table1_numeric_rows_and_paired_t(tables, ard):
     t = tables["table1"]
-    assert list(t.rows.columns) == ["Variable", "Level", "SRS", "RT", "p", "Test", "SMD"]
+    assert list(t.rows.columns) == [
+        "Variable", "Level", "SRS", "RT", "Estimate (95% CI)", "p", "Test", "SMD"
+    ]  # fmt: skip
+    assert t.headers()[2:4] == ["SRS (n = 6)", "RT (n = 6)"]  # the 6 hand-built pairs
     assert row(t, "Sex (M : F)")[["SRS", "RT"]].tolist() == ["5 : 1", "5 : 1"]
     for label, col in (
         ("Age, years", "age_years"),
         ("Tumour volume, cc", "tumor_volume_cc"),
         ("Margin dose, Gy", "margin_dose_gy"),
-        ("Fractions", "fractions"),
     ):
         r = row(t, label)
         x, y = COLS[col]
@@ -221,7 +228,7 @@ def test_table1_numeric_rows_and_paired_t(tables, ard):
     # pretreatment VAS: pair 6 lacks the RT value, dropped from the test and footnoted
     r = row(t, "Pretreatment VAS")
     assert r["p"] == _p(stats.paired_t([7, 8, 5, 9, 6], [6, 5, 7, 8, 3]).pvalue)
-    assert any("Pretreatment VAS: 1 pair(s)" in n for n in t.footnotes)
+    assert any("Pretreatment VAS: 1 pair(s)" in n for n in all_notes(t))
 
 
 def test_table1_categorical_rows(tables):
@@ -252,7 +259,7 @@ def test_table1_categorical_rows(tables):
 
 def test_table1_footnotes_name_every_test_variant(tables):
     t = tables["table1"]
-    notes = " ".join(t.footnotes)
+    notes = " ".join(all_notes(t))
     for method in (
         stats.paired_t([1, 2, 4], [2, 2, 2]).method,
         stats.mcnemar([T, F], [F, F]).method,
@@ -283,9 +290,7 @@ def test_table2_rows(tables, ard):
         "3 (50.0%)",
     ]
     assert row(t, "Pain relief at 1 month", "Not evaluable")["RT"] == "1 (16.7%)"
-    assert "Pain relief at 1 month: 1 pair(s) with not evaluable excluded from the test." in (
-        t.footnotes
-    )
+    assert "Pain relief at 1 month: 1 pair(s) with not evaluable excluded." in (all_notes(t))
     tox = row(t, "Toxicity, patients with any")
     assert tox[["SRS", "RT"]].tolist() == ["2 (33.3%)", "4 (66.7%)"]
     tox_x = [T, F, T, F, F, F]
@@ -309,7 +314,7 @@ def test_table2_rows(tables, ard):
         ["SRS", "RT"]
     ].tolist() == ["1", "1"]
     assert row(t, "Follow-up MRI")[["SRS", "RT"]].tolist() == ["5 (83.3%)", "4 (66.7%)"]
-    assert any("Welch" in n and "not matched pairs" in n for n in t.footnotes)
+    assert any("Welch" in n and "not matched pairs" in n for n in all_notes(t))
 
 
 def test_table3_grades(tables):
@@ -317,13 +322,19 @@ def test_table3_grades(tables):
     anyrow = t.rows.iloc[0]
     assert anyrow["SRS any"] == "2 (33.3%)" and anyrow["RT any"] == "4 (66.7%)"
     # highest grade per patient: SRS {1, 2}; RT {1 (nausea), 1, 1 (skin), 3} -> pair 2 max 2
-    assert [anyrow[f"SRS grade {g}"] for g in ("1", "2", ">=3")] == ["1", "1", "0"]
-    assert [anyrow[f"RT grade {g}"] for g in ("1", "2", ">=3")] == ["2", "1", "1"]
+    # every cell n (% of the arm's 6 patients)
+    grades = [anyrow[f"SRS grade {g}"] for g in ("1", "2", ">=3")]
+    assert grades == ["1 (16.7%)", "1 (16.7%)", "0 (0.0%)"]
+    grades = [anyrow[f"RT grade {g}"] for g in ("1", "2", ">=3")]
+    assert grades == ["2 (33.3%)", "1 (16.7%)", "1 (16.7%)"]
     nausea = t.rows[t.rows["Variable"] == "Nausea"].iloc[0]
-    assert [nausea["SRS any"], nausea["SRS grade 1"], nausea["SRS grade 2"]] == ["2", "1", "1"]
-    assert not any("only toxicity is an (ungraded)" in n for n in t.footnotes)
+    cells = [nausea["SRS any"], nausea["SRS grade 1"], nausea["SRS grade 2"]]
+    assert cells == ["2 (33.3%)", "1 (16.7%)", "1 (16.7%)"]
+    assert t.headers()[1:5] == ["Any", "Grade 1", "Grade 2", "Grade >=3"]
+    assert t.spanners == [("", 1), ("SRS (n = 6)", 4), ("RT (n = 6)", 4)]
+    assert not any("only toxicity is an (ungraded)" in n for n in all_notes(t))
     fracture = t.rows[t.rows["Variable"] == "Compression fracture"].iloc[0]
-    assert fracture["SRS any"] == "2" and fracture["SRS grade 1"] == ""
+    assert fracture["SRS any"] == "2 (33.3%)" and fracture["SRS grade 1"] == ""
 
 
 def test_table3_counts_fracture_only_patients_in_a_footnote():
@@ -333,9 +344,10 @@ def test_table3_counts_fracture_only_patients_in_a_footnote():
     derived.loc[derived["patient_key"] == "s4", "tox_any"] = True
     t = rendered(derived, pairs)["table3"]
     assert t.rows.iloc[0]["SRS any"] == "3 (50.0%)"
-    assert [t.rows.iloc[0][f"SRS grade {g}"] for g in ("1", "2", ">=3")] == ["1", "1", "0"]
+    grades = [t.rows.iloc[0][f"SRS grade {g}"] for g in ("1", "2", ">=3")]
+    assert grades == ["1 (16.7%)", "1 (16.7%)", "0 (0.0%)"]
     assert any(
-        "compression fracture, counted in no grade column: SRS 1, RT 0" in n for n in t.footnotes
+        "compression fracture, counted in no grade column: SRS 1, RT 0" in n for n in all_notes(t)
     )
 
 
@@ -349,7 +361,7 @@ def test_rows_come_from_the_study_config():
     assert list(t1.rows["Variable"][t1.rows["Variable"] != ""]) == [
         r["label"] for r in rcc["tables"]["table1"]["rows"]
     ]
-    assert not any("Child-Pugh" in n for n in t1.footnotes)
+    assert not any("Child-Pugh" in n for n in all_notes(t1))
 
 
 def test_arm_names_are_the_study_configs():
@@ -395,3 +407,25 @@ def test_ard_holds_every_published_number_unrounded(ard, pf):
     assert value(ard, "table1", "age_years", "sd", arm="SRS") == x.std(ddof=1)
     hit = ard[(ard["row"] == "tox_any") & (ard["statistic"] == "n") & (ard["arm"] == "RT")]
     assert (hit["value"].iloc[0], hit["denominator"].iloc[0]) == (4, 6)
+
+
+def test_missing_rows_and_markers_tied_to_rows(ard):
+    # the ARD's "missing" rows (per row and arm) give a Missing row under their variable
+    extra = pd.DataFrame(
+        [
+            {**ard.iloc[0].to_dict(), "row": "child_pugh", "variable": "child_pugh", "level": "",
+             "arm": arm, "statistic": "missing", "value": k, "denominator": np.nan}
+            for arm, k in (("SRS", 1.0), ("RT", 0.0))
+        ]
+    )  # fmt: skip
+    t = render_tables(pd.concat([ard, extra], ignore_index=True), TABLES, ARMS)["table1"]
+    at = t.rows.index[t.rows["Level"] == "Missing"]
+    assert len(at) == 1 and t.rows.loc[at[0], ["SRS", "RT"]].tolist() == ["1", "0"]
+    assert t.rows.loc[at[0] - 1, "Level"] == "B"  # right under Child-Pugh's last level
+    assert any("Missing = patients without a value" in n for n in t.footnotes)
+    # every row note has a marker on its row, and each marker is used
+    marks = [m for row in t.row_marks() for m in row]
+    assert set(marks) == set(t.notes)
+    child = t.row_marks()[t.rows.index[t.rows["Variable"] == "Child-Pugh class"][0]]
+    assert any("Child-Pugh class: 1 pair(s) with a missing value" in t.notes[m] for m in child)
+    assert "Missing" not in set(rendered()["table1"].rows["Level"])  # none without the rows

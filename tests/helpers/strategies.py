@@ -199,9 +199,7 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     cols = truth_columns(table)
     dtypes = {
         c.name: d
-        for c, d in zip(
-            cdm.TABLES[table], column_dtypes(cdm.TABLES[table]).values(), strict=True
-        )
+        for c, d in zip(cdm.TABLES[table], column_dtypes(cdm.TABLES[table]).values(), strict=True)
     }
     dtypes = {c: dtypes.get(c, "string") for c in cols}
     df = pd.DataFrame(rows, columns=cols)
@@ -254,6 +252,13 @@ def expected(truth: dict, site: str, arm: str | None, key: bytes) -> dict[str, p
         if table == "patients":
             df["site"] = site
             df["arm"] = arm if arm else df[cdm.RAW_ID_FIELD].map(arms)
+            digits = df["rrn"].astype("string").str.replace(r"\D", "", regex=True)
+            df["person_key"] = [
+                hmac.new(key, f"person:{d}".encode(), hashlib.sha256).hexdigest()[:20]
+                if isinstance(d, str) and d
+                else None
+                for d in digits
+            ]
         cols = cdm.TABLES[table]
         df = df[[c.name for c in cols]].astype(column_dtypes(cols))
         keys = list(cdm.UNIQUE[table])

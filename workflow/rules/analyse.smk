@@ -1,14 +1,20 @@
 # Analysis: one job computes the ARD (analysis results dataset), one job per product renders it.
+from spinepair.analysis.settings import analysis_settings, table_settings
+
 TABLES = list(config["tables"])
 ENDPOINTS = list(config["analysis"]["endpoints"])
 REFERENCE = (config["study"].get("reference") or {}).get("figures")
+DIAGNOSTICS = config["analysis"].get("diagnostics")
 ANALYSIS_OUTPUTS = [
     *expand(
-        out("tables/{table}.{ext}"), table=TABLES, ext=["csv", "md", "html", "tex"]
+        out("tables/{table}.{ext}"),
+        table=TABLES,
+        ext=["csv", "data.csv", "md", "html", "tex", "docx"],
     ),
     *expand(out("figures/km_{endpoint}.{ext}"), endpoint=ENDPOINTS, ext=["png", "svg"]),
     out("survival.csv"),
     out("summary.md"),
+    *([out("diagnostics.csv"), out("diagnostics.md")] if DIAGNOSTICS else []),
     *([out("reproduction.md"), out("reproduction.csv")] if REFERENCE else []),
 ]
 
@@ -30,29 +36,15 @@ rule analyse:
         "../envs/spinepair.yaml"
     params:
         study=config["study"],
-        # what the statistics depend on: the declarations without titles and footnotes
-        tables={
-            name: {
-                k: v
-                for k, v in decl.items()
-                if k not in ("title", "footnotes", "ungraded_note")
-            }
-            for name, decl in config["tables"].items()
-        },
-        analysis={
-            "alpha": config["analysis"].get("alpha", 0.05),
-            "lc_months": config["analysis"].get("lc_months", []),
-            "km": config["analysis"].get("km", {}),
-            "variants": config["analysis"].get("variants", {}),
-            "endpoints": ENDPOINTS,
-        },
+        tables=table_settings(config),
+        analysis=analysis_settings(config),
         code=code("analyse"),
     script:
         "../scripts/analyse.py"
 
 
 rule tables:
-    """Publication Tables 1-3 (CSV, Markdown, HTML, LaTeX) from the ARD."""
+    """Publication Tables 1-3 (CSV, numeric CSV, Markdown, HTML, LaTeX, Word) from the ARD."""
     input:
         ard=out("ard.parquet"),
     output:
@@ -60,12 +52,15 @@ rule tables:
             name: report(
                 out(f"tables/{name}.html"),
                 caption=f"../report/{name}.rst",
-                category="Tables",
+                category=SECTIONS["outcomes"],
+                labels=item_labels(f"3.1.{i}", decl["title"], "publication table"),
             )
-            for name in TABLES
+            for i, (name, decl) in enumerate(config["tables"].items(), 1)
         },
         others=expand(
-            out("tables/{table}.{ext}"), table=TABLES, ext=["csv", "md", "tex"]
+            out("tables/{table}.{ext}"),
+            table=TABLES,
+            ext=["csv", "data.csv", "md", "tex", "docx"],
         ),
     log:
         out("logs/tables.log"),
@@ -74,7 +69,7 @@ rule tables:
     conda:
         "../envs/spinepair.yaml"
     params:
-        study=config["study"],
+        study=ARMS,
         tables=config["tables"],
         mask_below=config["analysis"].get("mask_below"),
         code=code("tables"),
@@ -83,7 +78,8 @@ rule tables:
 
 
 rule km_figure:
-    """Kaplan-Meier figure of one endpoint, with the stratified log-rank p of the ARD."""
+    """Kaplan-Meier figure of one endpoint, with the stratified log-rank p and the hazard
+    ratio of the ARD."""
     input:
         ard=out("ard.parquet"),
         pairs_frame=out("analysis/pairs_frame.parquet"),
@@ -91,8 +87,12 @@ rule km_figure:
         png=report(
             out("figures/km_{endpoint}.png"),
             caption="../report/km.rst",
-            category="Survival",
-            subcategory="{endpoint}",
+            category=SECTIONS["outcomes"],
+            labels=lambda wc: item_labels(
+                f"3.2.{ENDPOINTS.index(wc.endpoint) + 1}",
+                config["analysis"]["endpoints"][wc.endpoint],
+                "Kaplan-Meier curves by arm, numbers at risk, log-rank p and HR",
+            ),
         ),
         svg=out("figures/km_{endpoint}.svg"),
     log:
@@ -104,7 +104,7 @@ rule km_figure:
     conda:
         "../envs/spinepair.yaml"
     params:
-        study=config["study"],
+        study=ARMS,
         title=lambda wc: config["analysis"]["endpoints"][wc.endpoint],
         conf_type=config["analysis"].get("km", {}).get("conf_type", "log-log"),
         figures=config["analysis"].get("figures", {}),
@@ -118,9 +118,7 @@ rule survival:
     input:
         ard=out("ard.parquet"),
     output:
-        survival=report(
-            out("survival.csv"), caption="../report/survival.rst", category="Survival"
-        ),
+        survival=out("survival.csv"),
     log:
         out("logs/survival.log"),
     benchmark:
@@ -134,13 +132,12 @@ rule survival:
 
 
 rule findings:
-    """The study's findings, one line each, from the ARD."""
+    """The study's findings, one line each, from the ARD (and the study diagnostics)."""
     input:
+        **({"diagnostics": out("diagnostics.csv")} if DIAGNOSTICS else {}),
         ard=out("ard.parquet"),
     output:
-        summary=report(
-            out("summary.md"), caption="../report/summary.rst", category="Summary"
-        ),
+        summary=out("summary.md"),
     log:
         out("logs/findings.log"),
     benchmark:
@@ -155,3 +152,33 @@ rule findings:
         code=code("findings"),
     script:
         "../scripts/findings.py"
+
+
+if DIAGNOSTICS:
+
+    rule diagnostics:
+        """Study diagnostics (balance, informative pairs, detectable effect, proportional hazards)
+        with PASS/WARN/FAIL, adjusted estimates and pairs needed for power."""
+        input:
+            ard=out("ard.parquet"),
+            pairs_frame=out("analysis/pairs_frame.parquet"),
+            balance=out("matched/balance.csv"),
+        output:
+            csv=out("diagnostics.csv"),
+            md=out("diagnostics.md"),
+        log:
+            out("logs/diagnostics.log"),
+        benchmark:
+            out("benchmarks/diagnostics.tsv")
+        conda:
+            "../envs/spinepair.yaml"
+        params:
+            study=config["study"],
+            alpha=config["analysis"].get("alpha", 0.05),
+            balance_rows=config["tables"][DIAGNOSTICS["balance_table"]]["rows"],
+            diagnostics=DIAGNOSTICS,
+            adjust=config["analysis"].get("adjust", {}),
+            power=config["analysis"].get("power", {}),
+            code=code("diagnostics"),
+        script:
+            "../scripts/diagnostics.py"

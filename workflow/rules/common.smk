@@ -8,7 +8,13 @@ from spinepair.jobs.fingerprint import script_fingerprint
 from spinepair.jobs.locks import stale_lock_notice
 from spinepair.contracts.cdm import TABLE_NAMES
 
-if workflow.is_main_process:
+# Only a run may clear a stale lock: a dry run and --lint (the one parse that skips the
+# environment checks) never touch one.
+if (
+    workflow.is_main_process
+    and workflow.check_envvars
+    and not workflow.output_settings.dryrun
+):
     stale_lock_notice(Path.cwd())
 
 SITES = list(config["sites"])
@@ -47,3 +53,20 @@ def raw_files(wildcards):
     for source in spec.get("sources", []):
         found += glob.glob(str(RAW_ROOT / wildcards.site / source["path"]))
     return sorted(set(found))
+
+
+# For the rendering rules: the arms alone (editing the study description reruns none of
+# them), the report sections in study order and the labels of a report item.
+ARMS = {k: config["study"][k] for k in ("index_arm", "comparator_arm")}
+SECTIONS = {
+    "cohort": "1 Cohort",
+    "matching": "2 Matching",
+    "outcomes": "3 Outcomes",
+    "sensitivity": "4 Sensitivity",
+    "diagnostics": "5 Diagnostics",
+}
+
+
+def item_labels(number, item, shows):
+    """Report labels of an item: its number (the sort key), name and a one-line caption."""
+    return {"no.": number, "item": item, "shows": shows}

@@ -1,24 +1,17 @@
 rule match:
-    """1:1 matching of the comparator arm to the index arm, with balance diagnostics."""
+    """1:1 matching of the comparator arm to the index arm, with balance diagnostics (the
+    Love plot is drawn by rule love_plot)."""
     input:
         derived=expand(out("derived/{site}.parquet"), site=SITES),
         cohort=expand(out("cohort/{site}.parquet"), site=SITES),
+        patients=expand(out("ingested/{site}/patients.parquet"), site=SITES),
     output:
         pairs=out("matched/pairs.parquet"),
         unmatched=out("matched/unmatched.csv"),
-        balance_csv=report(
-            out("matched/balance.csv"),
-            caption="../report/balance.rst",
-            category="Matching",
-        ),
+        duplicates=out("matched/duplicate_persons.csv"),
+        balance_csv=out("matched/balance.csv"),
         balance_md=out("matched/balance.md"),
         diagnostic=out("matched/diagnostic.txt"),
-        love_svg=out("matched/loveplot.svg"),
-        love_png=report(
-            out("matched/loveplot.png"),
-            caption="../report/loveplot.rst",
-            category="Matching",
-        ),
     log:
         out("logs/match.log"),
     benchmark:
@@ -28,6 +21,7 @@ rule match:
     params:
         spec=config["matching"],
         arms=config["study"],
+        persons=config["persons"],
         code=code("match"),
     script:
         "../scripts/match.py"
@@ -39,13 +33,10 @@ rule attrition:
         attrition=expand(out("cohort/{site}.attrition.csv"), site=SITES),
         cohort=expand(out("cohort/{site}.parquet"), site=SITES),
         pairs=out("matched/pairs.parquet"),
+        duplicates=out("matched/duplicate_persons.csv"),
         reports=expand(out("ingested/{site}/validation.json"), site=SITES),
     output:
-        table=report(
-            out("attrition/attrition.csv"),
-            caption="../report/attrition.rst",
-            category="Cohort",
-        ),
+        table=out("attrition/attrition.csv"),
         markdown=out("attrition/attrition.md"),
     log:
         out("logs/attrition.log"),
@@ -70,7 +61,8 @@ rule flow_diagram:
         png=report(
             out("attrition/flow.png"),
             caption="../report/flow.rst",
-            category="Cohort",
+            category=SECTIONS["cohort"],
+            labels=item_labels("1.1", "Patient flow", "STROBE-style flow diagram"),
         ),
     log:
         out("logs/flow_diagram.log"),
@@ -80,6 +72,7 @@ rule flow_diagram:
         "../envs/spinepair.yaml"
     params:
         arms={k: config["study"][k] for k in ("index_arm", "comparator_arm")},
+        titles=config["analysis"]["endpoints"],
         code=code("flow_diagram"),
     script:
         "../scripts/flow_diagram.py"

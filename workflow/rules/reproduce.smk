@@ -7,11 +7,7 @@ if REFERENCE:
             ard=out("ard.parquet"),
             reference=REFERENCE,
         output:
-            md=report(
-                out("reproduction.md"),
-                caption="../report/reproduction.rst",
-                category="Summary",
-            ),
+            md=out("reproduction.md"),
             csv=out("reproduction.csv"),
         log:
             out("logs/reproduce.log"),

@@ -19,6 +19,7 @@ def work():
         pd.read_parquet(sm.input.pairs),
         [json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.reports],
         index_arm=arms[0],
+        duplicates=pd.read_csv(sm.input.duplicates, dtype="string"),
     )
     write_csv(table, sm.output.table)
     write_text(table.to_markdown(index=False) + "\n", sm.output.markdown)

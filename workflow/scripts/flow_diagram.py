@@ -13,7 +13,7 @@ def work():
 
     arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
     attrition = pd.read_csv(sm.input.attrition, keep_default_na=False)
-    analysed = analysed_from_ard(pd.read_parquet(sm.input.ard))
+    analysed = analysed_from_ard(pd.read_parquet(sm.input.ard), dict(sm.params.titles))
     with atomic_path(sm.output.svg) as svg, atomic_path(sm.output.png) as png:
         flow_diagram(study_flow(attrition, arms, analysed), svg, png)
 

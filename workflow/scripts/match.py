@@ -1,16 +1,22 @@
-"""match job: pooled eligible patients -> matched pairs, unmatched list, balance, Love plot."""
+"""match job: pooled eligible patients -> matched pairs, unmatched list, balance."""
 
-from spinepair.jobs.jobio import atomic_path, log, run, write_csv, write_parquet, write_text
-from spinepair.matching.study import diagnostic_text, read_eligible, run_match
+from spinepair.cohort.persons import STEP, cross_site_duplicates
+from spinepair.jobs.jobio import log, run, write_csv, write_parquet, write_text
+from spinepair.matching.study import diagnostic_text, read_eligible, read_persons, run_match
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    from spinepair.matching.loveplot import love_plot
-
     arms, spec = sm.params.arms, dict(sm.params.spec)
-    derived, cohort = read_eligible(sm.input.derived, sm.input.cohort, spec)
+    removed = cross_site_duplicates(
+        read_persons(sm.input.patients, sm.input.derived), sm.params.persons["across_sites"]
+    )
+    derived, cohort = read_eligible(sm.input.derived, sm.input.cohort, spec, removed)
+    duplicates = removed[removed["patient_key"].isin(cohort["patient_key"][cohort["excluded_at"] == STEP])]
+    for r in duplicates.itertuples():
+        log.warning("site %s patient %s excluded: %s", r.site, r.patient_key, r.reason)
+    write_csv(duplicates, sm.output.duplicates)
     stage = run_match(derived, cohort, spec, arms["index_arm"], arms["comparator_arm"])
     threshold = spec.get("smd_threshold", 0.1)
     text = diagnostic_text(stage, threshold)
@@ -20,8 +26,6 @@ def work():
     write_csv(stage.balance, sm.output.balance_csv)
     write_text(stage.balance.to_markdown(index=False, floatfmt=".3f") + "\n", sm.output.balance_md)
     write_text(text, sm.output.diagnostic)
-    with atomic_path(sm.output.love_svg) as svg, atomic_path(sm.output.love_png) as png:
-        love_plot(stage.balance, svg, png, threshold)
 
 
 run(work, sm.log[0], "match")

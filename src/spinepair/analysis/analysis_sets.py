@@ -58,6 +58,14 @@ def member_in_set(pf: pd.DataFrame, key: str, side: str) -> np.ndarray | None:
     return pf[col].to_numpy(bool) if col in pf.columns else None
 
 
+def set_label(sets: dict | None, key: str) -> str:
+    """A short name of the analysis set of ``key`` for the flow diagram ('' without a set)."""
+    decl = (sets or {}).get(key)
+    if not decl:
+        return ""
+    return str(decl.get("label") or f"{decl['require']} true")
+
+
 def describe(sets: dict | None, key: str) -> str:
     """The rule of the analysis set of ``key`` in words ('' when it has none)."""
     decl = (sets or {}).get(key)

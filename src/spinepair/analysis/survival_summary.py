@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from spinepair import stats
-from spinepair.analysis.analysis_sets import describe, in_set, member_in_set
+from spinepair.analysis.analysis_sets import describe, in_set, member_in_set, set_label
 from spinepair.analysis.ard import ArdRows, select
 
 COLUMNS = ["endpoint", "arm", "quantity", "time", "value", "lower", "upper", "method"]
@@ -151,7 +151,7 @@ def survival_stats(pf: pd.DataFrame, arms, endpoints, params: dict) -> list[ArdR
         time, event, arm, pair, excluded, outside = endpoint_data(pf, ep, arms)
         km_method = f"Kaplan-Meier, Greenwood SE, {conf_type} CI {1 - alpha:.0%}"
         rule = describe(sets, ep)
-        label = f"{ep}: pairs with both times and events known" + (f"; {rule}" if rule else "")
+        label = set_label(sets, ep)
         for lab, (t_arm, e_arm) in km_groups(pf, ep, arms).items():
             e.add(lab, "n", len(t_arm))
             e.add(lab, "events", e_arm.sum())

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from spinepair.cohort.persons import STEP as PERSON_STEP
+
 COLUMNS = [
-    "arm", "site", "step_no", "step", "rule", "exclusion", "n_before", "n_excluded", "n_after"
+    "arm",
+    "site",
+    "step_no",
+    "step",
+    "rule",
+    "exclusion",
+    "n_before",
+    "n_excluded",
+    "n_after",
 ]
 QUARANTINE_STEP = "quarantined at ingest"
 QUARANTINE_RULE = "patient row invalid (ingest.quarantine; reasons in quarantine.parquet)"
@@ -44,13 +54,16 @@ def pooled_attrition(
     pairs: pd.DataFrame,
     ingest_reports: list[dict] | None = None,
     index_arm: str | None = None,
+    duplicates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rows per arm and site, then per arm over all sites ("all"), ending with matching.
 
     The matching step's ``n_before`` is the eligible count and ``n_after`` the number of
     patients in pairs; everything comes from recorded counts, nothing is typed in.
     ``ingest_reports`` (the sites' validation.json) add the quarantine step, if any;
-    ``index_arm`` words the unmatched of each arm.
+    ``index_arm`` words the unmatched of each arm; ``duplicates`` (the eligible patients the
+    cross-site person policy excluded, :mod:`spinepair.cohort.persons`) add a pooled step
+    before matching when there are any.
     """
     quarantined = quarantine_rows(ingest_reports or [])
     per_site = pd.concat(
@@ -62,23 +75,40 @@ def pooled_attrition(
     ]
     eligible = cohort[cohort["eligible"].fillna(False).astype(bool)]
     last = int(per_site["step_no"].max()) + 1
-    match_rows = []
+    pooled_rows = []
+    dup_keys = set() if duplicates is None else set(duplicates["patient_key"])
     for (arm, site), group in eligible.groupby(["arm", "site"], sort=True):
+        n_dup = int(group["patient_key"].isin(dup_keys).sum())
+        if dup_keys:
+            reasons = duplicates.loc[duplicates["patient_key"].isin(group["patient_key"]), "reason"]
+            pooled_rows.append(
+                {
+                    "arm": arm,
+                    "site": site,
+                    "step_no": last,
+                    "step": PERSON_STEP,
+                    "rule": "one patient per person across sites (persons.across_sites)",
+                    "exclusion": "; ".join(sorted(set(reasons))) or PERSON_STEP,
+                    "n_before": len(group),
+                    "n_excluded": n_dup,
+                    "n_after": len(group) - n_dup,
+                }
+            )
         n_matched = int(((matched["arm"] == arm) & (matched["site"] == site)).sum())
-        match_rows.append(
+        pooled_rows.append(
             {
                 "arm": arm,
                 "site": site,
-                "step_no": last,
+                "step_no": last + bool(dup_keys),
                 "step": MATCH_STEP,
                 "rule": "in a matched pair",
                 "exclusion": NOT_MATCHED["index" if arm == index_arm else "comparator"],
-                "n_before": len(group),
-                "n_excluded": len(group) - n_matched,
+                "n_before": len(group) - n_dup,
+                "n_excluded": len(group) - n_dup - n_matched,
                 "n_after": n_matched,
             }
         )
-    per_site = pd.concat([per_site, pd.DataFrame(match_rows)], ignore_index=True)[COLUMNS]
+    per_site = pd.concat([per_site, pd.DataFrame(pooled_rows)], ignore_index=True)[COLUMNS]
     pooled = (
         per_site.groupby(["arm", "step_no", "step", "rule", "exclusion"], sort=True, dropna=False)[
             ["n_before", "n_excluded", "n_after"]

@@ -97,7 +97,14 @@ def select(derived: pd.DataFrame, steps: list[dict]) -> tuple[pd.DataFrame, pd.D
     for arm, group in df.groupby("arm", sort=True):
         rows.append(
             _count_row(
-                df["site"].iloc[0], arm, 0, "screened", "all patients in the export", "", len(group), 0
+                df["site"].iloc[0],
+                arm,
+                0,
+                "screened",
+                "all patients in the export",
+                "",
+                len(group),
+                0,
             )
         )
     for i, step in enumerate(steps, 1):

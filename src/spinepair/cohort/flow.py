@@ -75,13 +75,24 @@ def arm_boxes(attrition: pd.DataFrame, arm: str) -> ArmFlow:
     )
 
 
-def analysed_from_ard(ard: pd.DataFrame) -> list[tuple[str, dict[str, int]]]:
-    """(analysis set label, {arm: n}) per endpoint from the ARD's ``flow`` rows, in ARD order."""
+def analysed_from_ard(
+    ard: pd.DataFrame, titles: dict[str, str] | None = None
+) -> list[tuple[str, dict[str, int]]]:
+    """(label, {arm: n}) per analysis from the ARD's ``flow`` rows, in ARD order.
+
+    A row whose key is an endpoint of ``titles`` is labelled with the endpoint's title and
+    its analysis set in brackets (the row's ``variable``, if any); other rows (from table
+    rows) carry their label in ``variable``.
+    """
+    titles = titles or {}
     rows = ard[(ard["table"] == "flow") & (ard["statistic"] == "n_analysed")]
     rows = rows[rows["variant"] == "primary"]
     boxes: dict[str, dict[str, int]] = {}
-    for label, arm, n in zip(rows["variable"], rows["arm"], rows["value"]):
-        boxes.setdefault(str(label), {})[str(arm)] = int(n)
+    for key, variable, arm, n in zip(rows["row"], rows["variable"], rows["arm"], rows["value"]):
+        label = str(variable)
+        if key in titles:
+            label = titles[key] + (f" ({variable})" if variable else "")
+        boxes.setdefault(label, {})[str(arm)] = int(n)
     return list(boxes.items())
 
 

@@ -76,13 +76,19 @@ def _box(ax, x: float, y_top: float, w: float, lines: list[str], fc: str, align=
     h = _height(lines)
     ax.add_patch(
         FancyBboxPatch(
-            (x - w / 2, y_top - h), w, h, boxstyle="round,pad=0,rounding_size=0.06",
-            fc=fc, ec="black", lw=0.8,
+            (x - w / 2, y_top - h),
+            w,
+            h,
+            boxstyle="round,pad=0,rounding_size=0.06",
+            fc=fc,
+            ec="black",
+            lw=0.8,
         )
     )
     tx = x if align == "center" else x - w / 2 + 0.1
-    ax.text(tx, y_top - h / 2, "\n".join(lines), ha=align, va="center", fontsize=FONT,
-            linespacing=1.25)
+    ax.text(
+        tx, y_top - h / 2, "\n".join(lines), ha=align, va="center", fontsize=FONT, linespacing=1.25
+    )
     return y_top - h
 
 
@@ -100,8 +106,18 @@ def flow_diagram(flow: Flow, path_svg, path_png) -> None:
         for slot in SLOTS
         if any(slot in a for a in arms)
     ]
+    width = int(ANALYSED_W / 0.062)
     analysed = [
-        ["Analysed", *(f"{label}: {counts.get(arm.arm, 0)}" for label, counts in flow.analysed)]
+        [
+            "Analysed",
+            *(
+                line
+                for label, counts in flow.analysed
+                for line in textwrap.wrap(
+                    f"• {label}: {counts.get(arm.arm, 0)}", width, subsequent_indent="   "
+                )
+            ),
+        ]
         for arm in flow.arms
     ]
     analysed_h = max(map(_height, analysed)) + GAP if flow.analysed else 0

@@ -87,8 +87,9 @@ CHILD_TABLES: tuple[str, ...] = tuple(t for t in TABLES if t != "patients")
 IDENTIFIER_FIELDS = ("name", "rrn", "phone")
 # The raw export's own patient id; replaced by patient_key at ingest.
 RAW_ID_FIELD = "patient_id"
-# Columns ingest adds from the site adapter rather than from the export.
-ADAPTER_FIELDS = ("site", "arm")
+# Columns ingest adds itself (from the site adapter, or the person pseudonym it computes from
+# the registration number) rather than reading them from the export.
+ADAPTER_FIELDS = ("person_key", "site", "arm")
 
 
 def columns(table: str) -> list[str]:

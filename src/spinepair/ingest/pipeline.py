@@ -27,7 +27,8 @@ from spinepair.ingest.checks.keys import check_keys
 from spinepair.ingest.checks.values import parse_table
 from spinepair.ingest.extract import Extract, read_site
 from spinepair.ingest.failure import WARNING, Failure, failure_frame, records
-from spinepair.ingest.pseudonym import pseudonymise
+from spinepair.ingest.linking import join_source, normalise_ids
+from spinepair.ingest.pseudonym import person_keys, pseudonymise
 from spinepair.ingest.quarantine import (
     CASCADE,
     collapse_duplicates,
@@ -111,12 +112,23 @@ def ingest_site(
     chk = Checks(site, limits["severity"])
     for name, desc in FILE_CHECKS.items():
         chk.register(name, None, None, desc)
+    joins = {
+        t: pd.concat(frames, ignore_index=True)
+        for t in TABLE_NAMES
+        if (frames := [f for f in ex.tables.get(f"join:{t}", []) if len(f)])
+    }
+    if "patient_id" in spec:
+        normalise_ids(
+            chk, raw | {f"join:{t}": f for t, f in joins.items()}, spec["patient_id"]["zero_pad"]
+        )
+    for t, extra in joins.items():
+        join_source(chk, ex, spec, raw, t, extra)
     parsed = {t: parse_table(chk, spec, t, raw[t], limits) for t in TABLE_NAMES}
     check_keys(chk, raw, parsed)
     check_date_order(chk, raw, parsed)
     plausibility.check_doses(chk, raw["treatments"], parsed["treatments"], limits)
     check_same_person(chk, raw["patients"], parsed["patients"])
-    check_arm(chk, raw["treatments"], parsed["treatments"], spec["arm"])
+    arms = check_arm(chk, raw, parsed, spec["arm"])
     _check_rows_present(ex, raw, site, settings["rows_required"])
 
     read_fails = failure_frame(ex.failures)
@@ -146,14 +158,18 @@ def ingest_site(
     if failed:
         failures = records(problems)
         raise IngestError(message(site, failures, full_report), failures, report=report)
-    tables = _cdm_tables(parsed, rejected, key, site, spec["arm"])
+    tables = _cdm_tables(parsed, rejected, key, site, arms, raw["patients"])
     q = allf[["file", "row", "table", "column", "check", "value"]].astype({"row": "Int64"})
     q.insert(0, "site", site)
     return IngestResult(tables=tables, report=report, quarantine=q.reset_index(drop=True))
 
 
-def _cdm_tables(parsed: dict, rejected: dict, key: bytes, site: str, arm: str) -> dict:
-    """The accepted rows as CDM tables, raw ids replaced by keyed pseudonyms."""
+def _cdm_tables(
+    parsed: dict, rejected: dict, key: bytes, site: str, arms: pd.Series, raw_patients: pd.DataFrame
+) -> dict:
+    """The accepted rows as CDM tables, raw ids replaced by keyed pseudonyms (and the person
+    pseudonym of each patient from the registration number, which is then dropped);
+    ``arms`` is the arm of each patients row."""
     tables = {}
     goods = {t: parsed[t][~rejected[t]].copy() for t in TABLE_NAMES}
     ids = np.concatenate([g[RAW_ID_FIELD].to_numpy(dtype=object) for g in goods.values()])
@@ -164,7 +180,11 @@ def _cdm_tables(parsed: dict, rejected: dict, key: bytes, site: str, arm: str) -
         good.insert(0, "patient_key", keys.iloc[end - len(good) : end].set_axis(good.index))
         del good[RAW_ID_FIELD]
         if t == "patients":
-            good["site"], good["arm"] = site, arm
+            good["site"], good["arm"] = site, arms[good.index]
+            rrn = (
+                raw_patients["rrn"] if "rrn" in raw_patients else pd.Series(pd.NA, index=good.index)
+            )
+            good["person_key"] = person_keys(key, rrn.reindex(good.index))
         cols = TABLES[t]
         good = good[[c.name for c in cols]].astype(column_dtypes(cols))
         good = good.sort_values(list(UNIQUE[t]), kind="stable").reset_index(drop=True)

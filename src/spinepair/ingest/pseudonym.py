@@ -1,4 +1,9 @@
-"""Keyed pseudonyms for patient ids: HMAC-SHA256 of ``"{site}:{patient_id}"``."""
+"""Keyed pseudonyms: patients (HMAC-SHA256 of ``"{site}:{patient_id}"``) and persons.
+
+A person pseudonym is the HMAC of ``"person:{digits of the resident registration number}"``
+with the same study key: equal for one person at every site, so the pooled stage can find a
+person treated at two hospitals without any registration number leaving ingest.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,18 @@ def pseudonymise(key: bytes, site: str, ids: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(ids.astype("string"), use_na_sentinel=True)
     keys = np.array([patient_key(key, site, u) for u in uniques] + [None], dtype=object)
     return pd.Series(keys[codes], index=ids.index, dtype="string")
+
+
+def person_keys(key: bytes, rrn: pd.Series) -> pd.Series:
+    """Person pseudonyms from registration numbers (digits only; NA where there are none)."""
+    digits = rrn.astype("string").str.replace(r"\D", "", regex=True)
+    digits = digits.mask(digits == "")
+    codes, uniques = pd.factorize(digits, use_na_sentinel=True)
+    made = [
+        hmac.new(key, f"person:{u}".encode(), hashlib.sha256).hexdigest()[:KEY_LENGTH]
+        for u in uniques
+    ]
+    return pd.Series(np.array(made + [None], dtype=object)[codes], index=rrn.index, dtype="string")
 
 
 def load_key(key_file: str | Path | None = None, key_env: str | None = None) -> bytes:

@@ -1,4 +1,10 @@
-"""Love plot: |SMD| before and after matching per variable, with the balance threshold.
+"""Love plot: |SMD| before and after matching per covariate, matching variables first.
+
+Rows carry the study's labels (the table row labels of the config, and the figure labels for
+variables no table shows); a two-level categorical covariate is one row (its second level: the
+|SMD| of both levels is the same); a covariate whose label is already a matching variable's
+(the categorical copy of a matching score) is left out. Threshold lines at 0.1 and at the
+study's balance threshold.
 
 Output is byte-for-byte reproducible: fixed SVG hash salt, no date or software metadata.
 """
@@ -12,34 +18,80 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+GROUPS = ("Matching variables", "Other covariates")
 
-def love_plot(
-    balance_before_after_df: pd.DataFrame, path_svg, path_png, threshold: float = 0.1
-) -> None:
-    """Write the Love plot of a :func:`spinepair.matching.balance.balance_before_after` table to SVG and
-    PNG (one row per variable or categorical level, top to bottom in table order; an infinite
-    |SMD| is drawn at the right edge and flagged in its label)."""
-    df = balance_before_after_df
-    labels = [v + (f" = {lv}" if lv != "" else "") for v, lv in zip(df["variable"], df["level"])]
-    before = df["smd_before"].abs().to_numpy(float)
-    after = df["smd_after"].abs().to_numpy(float)
-    finite = np.concatenate([before, after, [threshold]])
+
+def love_rows(balance: pd.DataFrame, matching, labels: dict, level_label=None) -> pd.DataFrame:
+    """The plotted rows of a :func:`spinepair.matching.balance.balance_before_after` table:
+    label, group, smd_before, smd_after, matching variables first (see module docstring).
+    ``level_label(variable, level)`` prints a level (default: the level itself)."""
+    level_label = level_label or (lambda _v, lv: lv)
+    taken = {labels.get(v, v) for v in matching}
+    rows = []
+    for var, part in balance.groupby("variable", sort=False):
+        name, group = labels.get(var, var), GROUPS[0] if var in matching else GROUPS[1]
+        if group == GROUPS[1] and name in taken:
+            continue
+        levels = part if len(part) != 2 or (part["level"] == "").any() else part.iloc[1:]
+        for r in levels.itertuples(index=False):
+            text = name if r.level in ("", "True") else f"{name}: {level_label(var, r.level)}"
+            rows.append((text, group, r.smd_before, r.smd_after))
+    out = pd.DataFrame(rows, columns=["label", "group", "smd_before", "smd_after"])
+    return out.sort_values("group", key=lambda g: g.map(GROUPS.index), kind="stable")
+
+
+def love_plot(rows: pd.DataFrame, path_svg, path_png, thresholds=(0.1,)) -> Figure:
+    """Write the Love plot of :func:`love_rows` to SVG and PNG, top to bottom in row order
+    with a gap and a heading per group; an infinite |SMD| is drawn at the right edge and
+    flagged in its label. Returns the figure."""
+    before = rows["smd_before"].abs().to_numpy(float)
+    after = rows["smd_after"].abs().to_numpy(float)
+    finite = np.concatenate([before, after, list(thresholds)])
     cap = 1.1 * finite[np.isfinite(finite)].max()  # infinite |SMD| (separated arms) drawn here
     labels = [
         lab + (" (|SMD| inf)" if np.isinf([b, a]).any() else "")
-        for lab, b, a in zip(labels, before, after)
+        for lab, b, a in zip(rows["label"], before, after)
     ]
     before, after = np.where(np.isinf(before), cap, before), np.where(np.isinf(after), cap, after)
-    y = np.arange(len(df))[::-1]
+    groups = rows["group"].tolist()
+    y, at, heads = [], 0.0, []
+    for i, g in enumerate(groups):
+        if i == 0 or g != groups[i - 1]:
+            at += 0.8 if i else 0.0
+            heads.append((at, g))
+            at += 1.0
+        y.append(at)
+        at += 1.0
+    y = -np.asarray(y)
     with matplotlib.rc_context({"svg.hashsalt": "spinepair", "svg.fonttype": "path"}):
-        fig = Figure(figsize=(6.0, 1.2 + 0.32 * max(len(df), 1)), layout="constrained")
+        fig = Figure(figsize=(7.5, 1.4 + 0.3 * (len(rows) + 2 * len(heads))), layout="constrained")
         ax = fig.add_subplot()
         ax.hlines(y, np.fmin(before, after), np.fmax(before, after), color="0.8", lw=1)
         ax.scatter(before, y, facecolors="white", edgecolors="black", label="before matching")
         ax.scatter(after, y, color="black", label="after matching")
-        ax.axvline(threshold, color="tab:red", ls="--", lw=1, label=f"|SMD| = {threshold}")
-        ax.set_yticks(y, labels)
-        ax.set_xlabel("absolute standardised mean difference")
-        ax.legend(loc="lower right", fontsize="small", frameon=False)
+        for t, style in zip(sorted(set(thresholds)), ("--", ":")):
+            ax.axvline(t, color="tab:red", ls=style, lw=1, label=f"|SMD| = {t:g}")
+        for h, _ in heads[1:]:
+            ax.axhline(-h + 0.9, color="0.6", lw=0.6)
+        ax.set_yticks([*y, *(-h for h, _ in heads)], [*labels, *(g for _, g in heads)])
+        for tick in ax.get_yticklabels()[len(y) :]:
+            tick.set_fontweight("bold")
+        ax.set_ylim(y.min() - 0.8, 0.8)
+        ax.set_xlim(0, None)
+        ax.set_xlabel("Absolute standardised mean difference")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small")
         fig.savefig(Path(path_svg), format="svg", metadata={"Date": None, "Creator": None})
         fig.savefig(Path(path_png), format="png", dpi=150, metadata={"Software": None})
+    return fig
+
+
+def config_labels(tables: dict, extra: dict | None = None) -> dict[str, str]:
+    """{variable: label} of the study config's table rows, then the ``extra`` labels
+    (config ``analysis.figures.labels``, for variables no table shows) over them."""
+    labels = {
+        str(r["variable"]): str(r["label"])
+        for decl in tables.values()
+        for r in decl.get("rows", ())
+        if "label" in r and "{" not in str(r["variable"])
+    }
+    return labels | {str(k): str(v) for k, v in (extra or {}).items()}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from spinepair.cohort.persons import apply_to_cohort
 from spinepair.contracts.stages import load_stage_schema
 from spinepair.matching.balance import balance_before_after, diagnostic
 from spinepair.matching.match import match
@@ -33,17 +34,35 @@ class MatchStage:
     messages: list[str]
 
 
-def read_eligible(derived_paths, cohort_paths, spec: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_persons(patient_paths, derived_paths) -> pd.DataFrame:
+    """Every patient's key, person pseudonym, site, arm and treatment start (all sites)."""
+    people = pd.concat(
+        [pd.read_parquet(p, columns=["patient_key", "person_key", "site", "arm"]) for p in patient_paths],
+        ignore_index=True,
+    )
+    starts = pd.concat(
+        [pd.read_parquet(p, columns=["patient_key", "treatment_start"]) for p in derived_paths],
+        ignore_index=True,
+    )
+    return people.merge(starts, on="patient_key", how="left")
+
+
+def read_eligible(
+    derived_paths, cohort_paths, spec: dict, duplicates: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The eligible patients' derived rows (only the columns matching needs) and the cohort.
 
     Reads each site's cohort first and then only its eligible rows and the matching and
     balance columns of the derived table, so memory follows the eligible cohort, not the
-    registry.
+    registry. ``duplicates`` (patients the cross-site person policy removes) are made
+    ineligible first.
     """
     spec_m = matching_spec(spec)
     wanted = ["patient_key", "arm", *spec_m["exact"], *spec_m["calipers"]]
     wanted += [v for v in spec.get("balance_variables", []) if v not in wanted]
     cohort = pd.concat([pd.read_parquet(p) for p in cohort_paths], ignore_index=True)
+    if duplicates is not None:
+        cohort = apply_to_cohort(cohort, duplicates)
     keys = cohort.loc[cohort["eligible"].fillna(False).astype(bool), "patient_key"].tolist()
     derived = pd.concat(
         [

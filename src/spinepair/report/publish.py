@@ -1,9 +1,15 @@
-"""Write a :class:`spinepair.analysis.tables.Table` as CSV, Markdown, HTML and LaTeX
+"""Write a :class:`spinepair.analysis.tables.Table` as CSV, Markdown, HTML, LaTeX and Word
 (deterministic bytes).
 
+Two CSVs: ``<stem>.csv`` holds the formatted cells as printed (a ``Notes`` column names each
+row's footnote markers) and ``<stem>.data.csv`` the numeric ARD rows behind the table (value,
+lower, upper, n, denominator, p, method), for computing with. Symbols and subscripts are
+rendered per format by :mod:`spinepair.report.richtext`; footnote markers are superscripts
+after the row's label, their notes listed under the table before the general footnotes.
+
 Small-count masking (``mask_below=k``): every count cell of the data columns (``n``,
-``n (x%)``, ``a : b``) below k is printed as ``<k`` and its percentage dropped, in every format.
-The CSV holds the rows only; the other formats add the title and the footnotes.
+``n (x%)``, ``a : b``) below k is printed as ``<k`` and its percentage dropped, in every format;
+in the data CSV the value of every count statistic below k is left empty.
 """
 
 from __future__ import annotations
@@ -15,35 +21,24 @@ from pathlib import Path
 import pandas as pd
 
 from spinepair.jobs.jobio import write_text
+from spinepair.report import richtext as rt
+from spinepair.report.docx_table import write_docx
+from spinepair.report.table_layout import flat_headers, label_cells, left_aligned, notes_of
 
-TEXT_COLUMNS = ("Variable", "Level", "p", "Test", "SMD")
+TEXT_COLUMNS = ("Variable", "Level", "p", "Test", "SMD", "Estimate (95% CI)")
+COUNT_STATISTICS = ("n", "missing", "events", "discordant_index", "discordant_comparator")
 _COUNT = re.compile(r"^(\d+)( \(\d+(?:\.\d+)?%\))?$")
 _RATIO = re.compile(r"^(\d+) : (\d+)$")
-_NUM = ' class="num"'
 _STYLE = (
     "body{font-family:Helvetica,Arial,sans-serif;margin:1.5em;color:#222}"
     "table{border-collapse:collapse;font-size:0.9em}"
     "caption{font-weight:bold;text-align:left;padding-bottom:0.5em}"
     "th,td{padding:0.25em 0.7em;text-align:left}"
-    "thead th{border-top:2px solid #222;border-bottom:1px solid #222}"
+    "thead tr:first-child th{border-top:2px solid #222}"
+    "thead tr:last-child th{border-bottom:1px solid #222}th.span{text-align:center}"
     "tbody tr:last-child td{border-bottom:2px solid #222}"
-    "td.num{text-align:right}ol.notes{font-size:0.8em;color:#444}"
+    "td.num{text-align:right}.notes{font-size:0.8em;color:#444;margin:0.2em 0}"
 )
-_TEX = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "±": r"$\pm$",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-}
 
 
 def mask_count(n: int, k: int | None) -> str:
@@ -73,94 +68,144 @@ def masked_rows(rows: pd.DataFrame, k: int | None) -> pd.DataFrame:
     return out
 
 
-def to_csv(rows: pd.DataFrame) -> str:
-    return rows.to_csv(index=False, lineterminator="\n")
+def masked_data(data: pd.DataFrame, k: int | None) -> pd.DataFrame:
+    """The numeric rows with every count statistic below ``k`` emptied."""
+    if k is None:
+        return data
+    out = data.copy()
+    small = out["statistic"].isin(COUNT_STATISTICS) & (out["value"] < k)
+    out.loc[small, "value"] = float("nan")
+    return out
 
 
-def to_markdown(title: str, rows: pd.DataFrame, notes: list[str]) -> str:
+def to_csv(table, rows: pd.DataFrame) -> str:
+    out = rows.copy()
+    out.columns = [rt.plain(h) for h in flat_headers(table)]
+    for col in out.columns:
+        out[col] = [rt.plain(v) for v in out[col]]
+    if any(table.row_marks()):
+        out["Notes"] = [",".join(m) for m in table.row_marks()]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def to_markdown(table, rows: pd.DataFrame, extra: list[str]) -> str:
     def cell(v) -> str:
-        return str(v).replace("|", "\\|")
+        return rt.plain(v).replace("|", "\\|")
 
-    lines = [f"**{cell(title)}**", ""]
-    lines.append("| " + " | ".join(cell(c) for c in rows.columns) + " |")
-    lines.append("|" + "|".join("---" for _ in rows.columns) + "|")
-    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows.itertuples(index=False)]
+    lines = [f"**{cell(table.title)}**", ""]
+    lines.append("| " + " | ".join(cell(c) for c in flat_headers(table)) + " |")
+    lines.append("|" + "|".join(":--" if left_aligned(c) else "--:" for c in rows.columns) + "|")
+    for values, (at, marks) in label_cells(table, rows):
+        values = [cell(v) for v in values]
+        values[at] += rt.superscript(marks)
+        lines.append("| " + " | ".join(values) + " |")
     lines.append("")
-    lines += [f"{i}. {n}" for i, n in enumerate(notes, 1)]
+    lines += [
+        f"{rt.superscript(m) + ' ' if m else ''}{cell(n)}  " for m, n in notes_of(table, extra)
+    ]
     return "\n".join(lines) + "\n"
 
 
-def to_html(title: str, rows: pd.DataFrame, notes: list[str]) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(str(c))}</th>" for c in rows.columns)
-    body = []
-    for r in rows.itertuples(index=False):
-        cells = "".join(
-            f"<td{'' if c in ('Variable', 'Level', 'Test') else _NUM}>{esc(str(v))}</td>"
-            for c, v in zip(rows.columns, r)
+def to_html(table, rows: pd.DataFrame, extra: list[str]) -> str:
+    heads = ""
+    if table.spanners:
+        heads = (
+            "<tr>"
+            + "".join(
+                f'<th colspan="{w}" class="span">{rt.as_html(s)}</th>' for s, w in table.spanners
+            )
+            + "</tr>"
         )
-        body.append(f"<tr>{cells}</tr>")
-    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    heads += "<tr>" + "".join(f"<th>{rt.as_html(h)}</th>" for h in table.headers()) + "</tr>"
+    body = []
+    for values, (at, marks) in label_cells(table, rows):
+        cells = [rt.as_html(v) for v in values]
+        if marks:
+            cells[at] += f"<sup>{','.join(marks)}</sup>"
+        tds = [
+            f"<td>{v}</td>" if left_aligned(c) else f'<td class="num">{v}</td>'
+            for c, v in zip(rows.columns, cells)
+        ]
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    notes = "".join(
+        f'<p class="notes">{f"<sup>{m}</sup> " if m else ""}{rt.as_html(n)}</p>'
+        for m, n in notes_of(table, extra)
+    )
+    title = rt.as_html(table.title)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title><style>{_STYLE}</style></head>\n<body>\n"
-        f"<table>\n<caption>{esc(title)}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        f"<title>{html.escape(rt.plain(table.title))}</title><style>{_STYLE}</style></head>\n"
+        f"<body>\n<table>\n<caption>{title}</caption>\n<thead>{heads}</thead>\n<tbody>\n"
         + "\n".join(body)
-        + f'\n</tbody>\n</table>\n<ol class="notes">{items}</ol>\n</body>\n</html>\n'
+        + f"\n</tbody>\n</table>\n{notes}\n</body>\n</html>\n"
     )
 
 
 def tex_escape(text: str) -> str:
-    """LaTeX-escape plain text (special characters, ±, <=, >=, <, >)."""
-    text = str(text)
-    out, i = [], 0
-    while i < len(text):
-        pair = text[i : i + 2]
-        if pair in ("<=", ">="):
-            out.append(r"$\leq$" if pair == "<=" else r"$\geq$")
-            i += 2
-            continue
-        out.append(_TEX.get(text[i], text[i]))
-        i += 1
-    return "".join(out)
+    """LaTeX-escape plain text (special characters, ±, ≤/<=, ≥/>=, <, >)."""
+    return rt.tex_escape(text)
 
 
-def to_latex(title: str, rows: pd.DataFrame, notes: list[str]) -> str:
-    spec = "".join("l" if c in ("Variable", "Level", "Test") else "r" for c in rows.columns)
+def to_latex(table, rows: pd.DataFrame, extra: list[str]) -> str:
+    spec = "".join("l" if left_aligned(c) else "r" for c in rows.columns)
     lines = [
         r"\begin{table}[ht]",
         r"\centering\small",
-        rf"\caption{{{tex_escape(title)}}}",
+        rf"\caption{{{rt.as_tex(table.title)}}}",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule",
-        " & ".join(tex_escape(c) for c in rows.columns) + r" \\",
-        r"\midrule",
     ]
-    lines += [" & ".join(tex_escape(v) for v in r) + r" \\" for r in rows.itertuples(index=False)]
+    if table.spanners:
+        lines.append(
+            " & ".join(
+                rf"\multicolumn{{{w}}}{{c}}{{{rt.as_tex(s)}}}" if w > 1 else rt.as_tex(s)
+                for s, w in table.spanners
+            )
+            + r" \\"
+        )
+        start = 1
+        rules = []
+        for s, w in table.spanners:
+            if s:
+                rules.append(rf"\cmidrule(lr){{{start}-{start + w - 1}}}")
+            start += w
+        lines.append(" ".join(rules))
+    lines += [" & ".join(rt.as_tex(h) for h in table.headers()) + r" \\", r"\midrule"]
+    for values, (at, marks) in label_cells(table, rows):
+        cells = [rt.as_tex(v) for v in values]
+        if marks:
+            cells[at] += rf"\textsuperscript{{{','.join(marks)}}}"
+        lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\par\smallskip\footnotesize"]
-    lines += [rf"{i}. {tex_escape(n)}\par" for i, n in enumerate(notes, 1)]
+    lines += [
+        (rf"\textsuperscript{{{m}}}~" if m else "") + rf"{rt.as_tex(n)}\par"
+        for m, n in notes_of(table, extra)
+    ]
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 
 
 def write_table(table, stem, mask_below: int | None = None) -> list[Path]:
-    """Write ``stem``.csv/.md/.html/.tex of ``table`` (rows masked below ``mask_below``);
-    returns the paths written."""
+    """Write ``stem``.csv/.data.csv/.md/.html/.tex/.docx of ``table`` (rows masked below
+    ``mask_below``); returns the paths written."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     rows = masked_rows(table.rows, mask_below).astype(str)
-    notes = list(table.footnotes)
-    if mask_below is not None:
-        notes.append(f"Counts below {mask_below} are shown as <{mask_below}.")
+    extra = [f"Counts below {mask_below} are shown as <{mask_below}."] if mask_below else []
     texts = {
-        ".csv": to_csv(rows),
-        ".md": to_markdown(table.title, rows, notes),
-        ".html": to_html(table.title, rows, notes),
-        ".tex": to_latex(table.title, rows, notes),
+        ".csv": to_csv(table, rows),
+        ".md": to_markdown(table, rows, extra),
+        ".html": to_html(table, rows, extra),
+        ".tex": to_latex(table, rows, extra),
     }
+    if table.data is not None:
+        data = masked_data(table.data, mask_below)
+        texts[".data.csv"] = data.to_csv(index=False, lineterminator="\n")
     paths = []
     for ext, text in texts.items():
         path = stem.with_name(stem.name + ext)
         write_text(text, path)
         paths.append(path)
-    return paths
+    path = stem.with_name(stem.name + ".docx")
+    write_docx(table, rows, notes_of(table, extra), path)
+    return [*paths, path]

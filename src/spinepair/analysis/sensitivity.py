@@ -1,0 +1,139 @@
+"""Sensitivity analyses: the whole study (derive, select, match, analyse) rerun under a
+named variant of the study config.
+
+A variant (config ``sensitivity.variants.<name>``) has a ``description`` and ``overrides``,
+deep-merged into the study config by :func:`deep_merge` (mappings merged key by key, lists
+and scalars replaced whole, null removes a key). :func:`run_variant` runs the pure library stages in-process on
+the ingested tables of every site and returns the variant's ARD (``variant`` = its name),
+its pairs, and :func:`category_changes`: how many matched patients a variant moves to another
+category of a declared derived column (e.g. pain response) compared with the primary analysis.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import pandas as pd
+
+from spinepair.analysis.analyse import analyse
+from spinepair.analysis.ard import ArdRows, to_frame
+from spinepair.analysis.settings import analysis_settings, table_settings
+from spinepair.cohort.eligibility import select
+from spinepair.endpoints.derive import derive_site
+from spinepair.matching.study import run_match
+
+CHANGES_TABLE = "sensitivity"
+
+
+def deep_merge(base: dict, overrides: dict) -> dict:
+    """A copy of ``base`` with ``overrides`` merged in (JSON merge patch, RFC 7396): mappings
+    key by key (recursively), ``None`` removes the key, anything else (lists, scalars) replaces
+    the value whole."""
+    out = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def variant_config(config: dict, name: str) -> dict:
+    """The study config with the overrides of ``sensitivity.variants.<name>`` merged in."""
+    return deep_merge(config, config["sensitivity"]["variants"][name]["overrides"])
+
+
+@dataclass
+class StudySettings:
+    """The config sections a variant's study run depends on (as the primary jobs get them)."""
+
+    endpoints: dict
+    eligibility: list
+    matching: dict
+    arms: tuple[str, str]
+    tables: dict
+    analysis: dict
+
+    @classmethod
+    def of(cls, config: dict) -> StudySettings:
+        """The settings of a (merged) study config, as the primary jobs get them."""
+        study = config["study"]
+        return cls(
+            endpoints=config["endpoints"],
+            eligibility=config["eligibility"],
+            matching=config["matching"],
+            arms=(str(study["index_arm"]), str(study["comparator_arm"])),
+            tables=table_settings(config),
+            analysis=analysis_settings(config),
+        )
+
+
+@dataclass
+class VariantResult:
+    """What a sensitivity job writes: the variant's ARD and its matched pairs."""
+
+    ard: pd.DataFrame
+    pairs: pd.DataFrame
+
+
+def run_study(site_tables: dict[str, dict[str, pd.DataFrame]], settings: StudySettings):
+    """(derived rows of every site, matched pairs, analysis) of ``settings``: derive and select
+    per site, match pooled, analyse the pairs: the library calls of the primary jobs."""
+    derived, cohorts = [], []
+    for tables in site_tables.values():
+        site_derived = derive_site(tables, dict(settings.endpoints))
+        derived.append(site_derived)
+        cohorts.append(select(site_derived, list(settings.eligibility))[0])
+    derived = pd.concat(derived, ignore_index=True)
+    stage = run_match(
+        derived, pd.concat(cohorts, ignore_index=True), dict(settings.matching), *settings.arms
+    )
+    result = analyse(derived, stage.pairs, settings.arms, settings.tables, settings.analysis)
+    return derived, stage.pairs, result
+
+
+def run_variant(
+    name: str,
+    site_tables: dict[str, dict[str, pd.DataFrame]],
+    settings: StudySettings,
+    primary_derived: pd.DataFrame,
+    compare: list[str],
+) -> VariantResult:
+    """The variant ``name`` of the study: its ARD (analysis rows and the category changes of
+    the ``compare`` columns vs ``primary_derived``, all with ``variant`` = ``name``) and pairs."""
+    derived, pairs, result = run_study(site_tables, settings)
+    changes = category_changes(primary_derived, derived, pairs, compare, settings.arms)
+    ard = pd.concat([result.ard, to_frame([changes])], ignore_index=True)
+    return VariantResult(ard.assign(variant=name), pairs)
+
+
+def category_changes(
+    primary: pd.DataFrame, variant: pd.DataFrame, pairs: pd.DataFrame, columns, arms
+) -> ArdRows:
+    """ARD rows (table ``sensitivity``, row = column) counting the variant's matched patients
+    whose value of each column differs from the primary analysis: ``patients_changed`` per arm
+    and for ``all`` (n = patients compared), and ``patients_moved`` per arm and
+    ``level`` "<primary> -> <variant>" (missing shown as "missing")."""
+    out = ArdRows(CHANGES_TABLE)
+    keys = pd.concat([pairs["index_key"], pairs["comparator_key"]]).astype(str)
+    for col in columns:
+        both = (
+            variant[["patient_key", "arm", col]]
+            .merge(primary[["patient_key", col]], on="patient_key", suffixes=("", "_primary"))
+            .loc[lambda d: d["patient_key"].astype(str).isin(keys)]
+        )
+        was = both[f"{col}_primary"].astype("string").fillna("missing")
+        now = both[col].astype("string").fillna("missing")
+        moved = both.assign(was=was, now=now)[was != now]
+        for arm in (*arms, "all"):
+            in_arm = both if arm == "all" else both[both["arm"] == arm]
+            hit = moved if arm == "all" else moved[moved["arm"] == arm]
+            out.add(col, col, "patients_changed", len(hit), arm=arm, n=len(in_arm))
+            if arm == "all":
+                continue
+            for (w, v), group in hit.groupby(["was", "now"], sort=True):
+                out.add(col, col, "patients_moved", len(group), level=f"{w} -> {v}", arm=arm)
+    return out

@@ -1,0 +1,156 @@
+# The report (snakemake --report results/report.html): a landing page rendered from the study
+# config, sections in study order, every item labelled and shown inline (HTML pages of the
+# Markdown and CSV results, which the report would only offer as downloads).
+report: "../report/workflow.rst"
+
+
+# page -> (source file, section, labels) of every result shown as an HTML page
+REPORT_PAGES = {
+    "attrition/attrition": (
+        "attrition/attrition.md",
+        "cohort",
+        item_labels(
+            "1.2", "Attrition", "patients excluded at each step, per site and arm"
+        ),
+    ),
+    "summary": (
+        "summary.md",
+        "outcomes",
+        item_labels("3.0", "Key findings", "the main results, one line each"),
+    ),
+    "survival": (
+        "survival.csv",
+        "outcomes",
+        item_labels(
+            "3.3", "Survival summary", "medians, rates, log-rank and Cox, per endpoint"
+        ),
+    ),
+}
+if config["study"].get("reference"):
+    REPORT_PAGES["reproduction"] = (
+        "reproduction.md",
+        "diagnostics",
+        item_labels("5.2", "Reproduction", "every published number beside ours"),
+    )
+if config["analysis"].get("diagnostics"):
+    REPORT_PAGES["diagnostics"] = (
+        "diagnostics.md",
+        "diagnostics",
+        item_labels("5.1", "Study diagnostics", "balance, power, proportional hazards"),
+    )
+if (config.get("sensitivity") or {}).get("variants"):
+    REPORT_PAGES["sensitivity/summary"] = (
+        "sensitivity/summary.md",
+        "sensitivity",
+        item_labels(
+            "4.1", "Sensitivity analyses", "the main estimates under each variant"
+        ),
+    )
+REPORT_OUTPUTS = [
+    out("matched/balance.html"),
+    out("matched/loveplot.png"),
+    *(out(f"{page}.html") for page in REPORT_PAGES),
+]
+
+
+rule love_plot:
+    """Love plot (study labels, matching variables first) and the balance page."""
+    input:
+        balance=out("matched/balance.csv"),
+        diagnostic=out("matched/diagnostic.txt"),
+    output:
+        html=report(
+            out("matched/balance.html"),
+            caption="../report/balance.rst",
+            category=SECTIONS["matching"],
+            labels=item_labels("2.1", "Balance", "|SMD| before and after matching"),
+        ),
+        png=report(
+            out("matched/loveplot.png"),
+            caption="../report/loveplot.rst",
+            category=SECTIONS["matching"],
+            labels=item_labels("2.2", "Love plot", "|SMD| per covariate, thresholds"),
+        ),
+        svg=out("matched/loveplot.svg"),
+    log:
+        out("logs/love_plot.log"),
+    benchmark:
+        out("benchmarks/love_plot.tsv")
+    conda:
+        "../envs/spinepair.yaml"
+    params:
+        tables=config["tables"],
+        labels=config["analysis"].get("figures", {}).get("labels", {}),
+        matching=[
+            *config["matching"]["exact"],
+            *(c["variable"] for c in config["matching"]["calipers"]),
+        ],
+        thresholds=[0.1, config["matching"].get("smd_threshold", 0.1)],
+        code=code("love_plot"),
+    script:
+        "../scripts/love_plot.py"
+
+
+rule report_page:
+    """A Markdown or CSV result as an HTML page the report shows inline."""
+    input:
+        lambda wc: out(REPORT_PAGES[wc.page][0]),
+    output:
+        report(
+            out("{page}.html"),
+            caption="../report/page.rst",
+            category=lambda wc: SECTIONS[REPORT_PAGES[wc.page][1]],
+            labels=lambda wc: REPORT_PAGES[wc.page][2],
+        ),
+    log:
+        out("logs/report_page/{page}.log"),
+    benchmark:
+        out("benchmarks/report_page/{page}.tsv")
+    wildcard_constraints:
+        page="|".join(REPORT_PAGES),
+    conda:
+        "../envs/spinepair.yaml"
+    params:
+        title=lambda wc: REPORT_PAGES[wc.page][2]["item"],
+        code=code("report_page"),
+    script:
+        "../scripts/report_page.py"
+
+
+COMPETING = list(config["analysis"].get("competing_risks") or {})
+REPORT_OUTPUTS += expand(
+    out("figures/cif_{key}.{ext}"), key=COMPETING, ext=["png", "svg"]
+)
+
+
+rule cif_figure:
+    """Cumulative incidence of one competing-risk endpoint (ARD rows cif, gray_p)."""
+    input:
+        ard=out("ard.parquet"),
+    output:
+        png=report(
+            out("figures/cif_{key}.png"),
+            caption="../report/cif.rst",
+            category=SECTIONS["outcomes"],
+            labels=lambda wc: item_labels(
+                f"3.2.{len(ENDPOINTS) + COMPETING.index(wc.key) + 1}",
+                f"Cumulative incidence: {wc.key}",
+                "cumulative incidence by arm, death as competing event, Gray's test",
+            ),
+        ),
+        svg=out("figures/cif_{key}.svg"),
+    log:
+        out("logs/cif_figure/{key}.log"),
+    benchmark:
+        out("benchmarks/cif_figure/{key}.tsv")
+    wildcard_constraints:
+        key="|".join(COMPETING) or "(?!)",
+    conda:
+        "../envs/spinepair.yaml"
+    params:
+        study=ARMS,
+        title=lambda wc: config["analysis"]["endpoints"].get(wc.key, wc.key),
+        figures=config["analysis"].get("figures", {}),
+        code=code("cif_figure"),
+    script:
+        "../scripts/cif_figure.py"

@@ -1,0 +1,23 @@
+"""report_page job: a Markdown or CSV result -> a small HTML page the report shows inline."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from spinepair.jobs.jobio import run, write_text
+from spinepair.report.html_page import frame_to_html, markdown_to_html, page
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+
+
+def work():
+    source = Path(sm.input[0])
+    if source.suffix == ".csv":
+        frame = pd.read_csv(source, keep_default_na=False)
+        body = f"<h2>{sm.params.title}</h2>" + frame_to_html(frame)
+    else:
+        body = markdown_to_html(source.read_text(encoding="utf-8"))
+    write_text(page(sm.params.title, body), sm.output[0])
+
+
+run(work, sm.log[0], "report_page")
