@@ -48,11 +48,14 @@ def test_lines(ard):
     assert "RT 10.0 (95% CI 6.0-NA) months" in os_line
     assert "HR SRS vs RT 0.67 (95% CI 0.11-3.99)" in os_line  # R coxph, see test_survival_summary
     lc = line(text, "- Local control (actuarial)")
-    # analysis set of the config: pairs 1, 4, 5 (both members with follow-up MRI); R:
-    # summary(survfit(Surv(c(8, 12, 3), c(1, 1, 0)) ~ 1), times = c(1, 2, 3, 6, 12))$surv
-    #   = 1 1 1 1 0
-    assert "SRS 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo 0%" in lc
-    # RT: times 10, 11, 3 all censored, nobody followed to 12 months (no row at 12 in R)
+    # analysis set of the config (describe: per_arm): every patient of the arm with follow-up
+    # MRI; SRS patients 1, 2, 4, 5, 6. R:
+    # summary(survfit(Surv(c(8, 5, 12, 3, 15), c(1, 0, 1, 0, 0)) ~ 1),
+    #         times = c(1, 2, 3, 6, 12))$surv = 1 1 1 1 0.3333333
+    assert "SRS 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo 33%" in lc
+    # RT patients 1, 3, 4, 5: nobody followed to 12 months. R:
+    # summary(survfit(Surv(c(10, 9, 11, 3), c(0, 1, 0, 0)) ~ 1), times = c(1, 2, 3, 6, 12),
+    #         extend = FALSE)$surv = 1 1 1 1 (no row at 12)
     assert "RT 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo not estimable" in lc
     assert "paper" not in text.lower()
 

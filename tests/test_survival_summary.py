@@ -198,3 +198,29 @@ def test_local_control_analysis_set():
     assert set(flow["arm"]) == set(ARMS) and (flow["value"] == 3).all()
     assert "followup_mri" in flow["variable"].iloc[0]
     assert (select(ard, "flow", "os", statistic="n_analysed")["value"] == 6).all()
+
+
+def test_local_control_set_described_per_arm():
+    # describe: per_arm -> each arm on all its patients with follow-up MRI (SRS 1, 2, 4, 5, 6;
+    # RT 1, 3, 4, 5); the paired test stays on pairs 1, 4, 5
+    sets = {"lc": {"require": "followup_mri", "describe": "per_arm", "label": "with MRI"}}
+    pf = mark_sets(pair_frame(*synthetic()), sets)
+    params = {**ALL_PAIRS, "analysis_sets": sets, "lc_months": [8, 12]}
+    ard = to_frame(survival_stats(pf, ARMS, ["lc"], params))
+    assert one(ard, "survival", "lc", "n", arm="SRS")["value"] == 5
+    assert one(ard, "survival", "lc", "n", arm="RT")["value"] == 4
+    # summary(survfit(Surv(c(8, 5, 12, 3, 15), c(1, 0, 1, 0, 0)) ~ 1, conf.type = "log-log"),
+    #   times = 8): surv 0.6666666667, lower 0.05407342679, upper 0.94520638727; at 12: 0.3333333
+    r = one(ard, "survival", "lc", "survival", arm="SRS", time=8.0)
+    assert r["value"] == pytest.approx(2 / 3)
+    assert (r["lower"], r["upper"]) == pytest.approx((0.05407342679, 0.94520638727), rel=1e-8)
+    assert one(ard, "survival", "lc", "survival", arm="SRS", time=12.0)["value"] == pytest.approx(
+        1 / 3
+    )
+    # survdiff(Surv(lc_t[k], lc_e[k]) ~ g[k] + strata(pair[k]))$chisq = 1 (pairs 1, 4, 5)
+    assert one(ard, "survival", "lc", "logrank_chisq")["value"] == pytest.approx(1.0)
+    assert one(ard, "survival", "lc", "pairs", arm="all")["value"] == 3
+    flow = select(ard, "flow", "lc", statistic="n_analysed").set_index("arm")["value"]
+    assert flow.to_dict() == {"SRS": 5, "RT": 4}
+    assert set(select(ard, "flow", "lc", statistic="n_analysed")["variable"]) == {"with MRI"}
+    np.testing.assert_array_equal(km_groups(pf, "lc", ARMS)["RT"][0], [10, 9, 11, 3])

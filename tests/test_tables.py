@@ -410,22 +410,23 @@ def test_ard_holds_every_published_number_unrounded(ard, pf):
 
 
 def test_missing_rows_and_markers_tied_to_rows(ard):
-    # the ARD's "missing" rows (per row and arm) give a Missing row under their variable
-    extra = pd.DataFrame(
-        [
-            {**ard.iloc[0].to_dict(), "row": "child_pugh", "variable": "child_pugh", "level": "",
-             "arm": arm, "statistic": "missing", "value": k, "denominator": np.nan}
-            for arm, k in (("SRS", 1.0), ("RT", 0.0))
-        ]
-    )  # fmt: skip
-    t = render_tables(pd.concat([ard, extra], ignore_index=True), TABLES, ARMS)["table1"]
+    # the ARD's "missing" rows (per row and arm) give a Missing row under their variable:
+    # the synthetic data lack one SRS Child-Pugh class and one RT pretreatment VAS
+    missing = ard[(ard["statistic"] == "missing") & (ard["table"] == "table1")]
+    assert missing.loc[missing["value"] > 0, ["row", "arm"]].values.tolist() == [
+        ["child_pugh", "SRS"],
+        ["vas_pre", "RT"],
+    ]
+    t = render_tables(ard, TABLES, ARMS)["table1"]
     at = t.rows.index[t.rows["Level"] == "Missing"]
-    assert len(at) == 1 and t.rows.loc[at[0], ["SRS", "RT"]].tolist() == ["1", "0"]
+    assert len(at) == 2 and t.rows.loc[at[0], ["SRS", "RT"]].tolist() == ["1", "0"]
     assert t.rows.loc[at[0] - 1, "Level"] == "B"  # right under Child-Pugh's last level
+    assert t.rows.loc[at[1] - 1, "Variable"] == "Pretreatment VAS"
     assert any("Missing = patients without a value" in n for n in t.footnotes)
     # every row note has a marker on its row, and each marker is used
     marks = [m for row in t.row_marks() for m in row]
     assert set(marks) == set(t.notes)
     child = t.row_marks()[t.rows.index[t.rows["Variable"] == "Child-Pugh class"][0]]
     assert any("Child-Pugh class: 1 pair(s) with a missing value" in t.notes[m] for m in child)
-    assert "Missing" not in set(rendered()["table1"].rows["Level"])  # none without the rows
+    without = ard[ard["statistic"] != "missing"]
+    assert "Missing" not in set(render_tables(without, TABLES, ARMS)["table1"].rows["Level"])

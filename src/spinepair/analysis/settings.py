@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 TABLE_RENDERING_ONLY = ("title", "footnotes", "ungraded_note")
-ANALYSIS_RENDERING_ONLY = ("mask_below", "figures")
+# keys the ARD does not depend on: rendering options, and the diagnostics job's own settings
+ANALYSIS_KEYS_NOT_IN_ARD = ("mask_below", "figures", "diagnostics", "adjust", "power")
 
 
 def table_settings(config: dict) -> dict:
@@ -18,5 +19,5 @@ def table_settings(config: dict) -> dict:
 def analysis_settings(config: dict) -> dict:
     """The analysis section without the rendering-only keys and with the endpoint keys only
     (their titles left out); a new analysis setting thus reaches every ARD job."""
-    settings = {k: v for k, v in config["analysis"].items() if k not in ANALYSIS_RENDERING_ONLY}
+    settings = {k: v for k, v in config["analysis"].items() if k not in ANALYSIS_KEYS_NOT_IN_ARD}
     return {**settings, "endpoints": list(config["analysis"]["endpoints"])}

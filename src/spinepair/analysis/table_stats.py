@@ -154,6 +154,11 @@ class TableStats:
                 p=_p_of(r, res.pvalue), method=r.method,
             )  # fmt: skip
 
+    def missing(self, key, variable, x, y) -> None:
+        """Patients per arm without a value (percentages are of the patients with one)."""
+        for arm, s in zip(self.arms, (x, y)):
+            self.out.add(key, variable, "missing", int(s.isna().sum()), arm=arm, n=len(s))
+
     def arm_counts(self, key, variable, x, y, level, hit_x, hit_y, percent=True) -> None:
         for arm, hit, s in ((self.arms[0], hit_x, x), (self.arms[1], hit_y, y)):
             denom = int(s.notna().sum()) if percent else None
@@ -167,6 +172,9 @@ class TableStats:
         if "among" in spec:
             fx, fy = self.sides(spec["among"])
             x, y = x.where(flag(fx)), y.where(flag(fy))
+            self.missing(key, var, x[flag(fx)], y[flag(fy)])
+        else:
+            self.missing(key, var, x, y)
         x, y = pd.to_numeric(x).astype(float), pd.to_numeric(y).astype(float)
         for arm, s in zip(self.arms, (x, y)):
             v = s.dropna()
@@ -180,6 +188,8 @@ class TableStats:
     def categorical(self, spec: dict, percent: bool = True) -> None:
         key, var = row_key(spec), spec["variable"]
         x, y = self.sides(var)
+        if percent:  # a counts row (e.g. further treatment by type) has no missing values
+            self.missing(key, var, x, y)
         shown = shown_levels(spec, x, y)
         test = spec.get("test")
         if test == "bowker":
@@ -207,6 +217,7 @@ class TableStats:
     def binary(self, spec: dict) -> None:
         key, var = row_key(spec), spec["variable"]
         x, y = self.sides(var)
+        self.missing(key, var, x, y)
         if spec.get("test"):
             ok = x.notna() & y.notna()
             recode = (x[ok].astype(bool), y[ok].astype(bool))
@@ -235,6 +246,7 @@ class TableStats:
     def ratio(self, spec: dict) -> None:
         key, var = row_key(spec), spec["variable"]
         x, y = self.sides(var)
+        self.missing(key, var, x, y)
         lvls = [str(v) for v in spec["levels"]]
         for lv in lvls:
             self.arm_counts(key, var, x, y, lv, x == lv, y == lv)
