@@ -1,4 +1,4 @@
-"""Atomic writes, clean job errors and code fingerprints."""
+"""Atomic writes and clean job errors (code fingerprints: test_fingerprint.py)."""
 
 import logging
 import subprocess
@@ -7,7 +7,6 @@ import sys
 import pandas as pd
 import pytest
 
-from spinepair.jobs import fingerprint
 from spinepair.jobs.jobio import atomic_path, write_parquet
 
 
@@ -41,20 +40,6 @@ def test_data_error_exits_with_message_and_no_traceback(tmp_path):
     assert "ingest of site C stopped: site C: file x.csv row 3" in proc.stderr
     assert "row 3, column VAS" in (tmp_path / "job.log").read_text()
     logging.shutdown()
-
-
-def test_fingerprint_changes_with_the_module_source(tmp_path, monkeypatch):
-    pkg = tmp_path / "src" / "spinepair"
-    (pkg / "endpoints").mkdir(parents=True)
-    (pkg / "dose.py").write_text("A = 1\n")
-    (pkg / "endpoints" / "pain.py").write_text("B = 1\n")
-    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", pkg)
-    before = fingerprint.code_fingerprint(["dose", "endpoints"])
-    assert before == fingerprint.code_fingerprint(["endpoints", "dose"])
-    (pkg / "endpoints" / "pain.py").write_text("B = 2\n")
-    after = fingerprint.code_fingerprint(["dose", "endpoints"])
-    assert after != before
-    assert fingerprint.code_fingerprint(["dose"]) == fingerprint.code_fingerprint(["dose"])
 
 
 def test_stale_temporary_files_of_a_killed_write_are_removed(tmp_path):

@@ -1,8 +1,9 @@
 """The Slurm and default profiles run the 3-job smoke workflow (tests/cluster/smoke).
 
-The Slurm test needs root and a local one-node cluster: it reuses a running one or starts
-one with tests/cluster/slurm-up.sh (installing Slurm from Debian if needed) and stops it
-afterwards with slurm-down.sh. It skips, saying why, when that is impossible.
+The Slurm test runs under CI (CI=true) or with SPINEPAIR_SLURM_TESTS=1, and needs root and a
+local one-node cluster: it reuses a running one or starts one with tests/cluster/slurm-up.sh
+(installing Slurm from Debian if needed) and stops it afterwards with slurm-down.sh. It skips,
+saying why, when that is impossible.
 """
 
 import shutil

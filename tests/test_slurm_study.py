@@ -1,6 +1,7 @@
 """The demo study runs through the Slurm profile and gives the local run's results, byte for byte.
 
-Needs root and a local one-node Slurm (tests/helpers/slurm_cluster.py starts one, or skips saying why).
+Runs under CI (CI=true) or with SPINEPAIR_SLURM_TESTS=1, and needs root and a local one-node
+Slurm (tests/helpers/slurm_cluster.py starts one, or skips saying why).
 Each site's chain ingest -> derive -> select is grouped into one Slurm job (one job per site:
 the fastest layout measured here, and the smallest resource request); the first status check
 comes after 2 s instead of the profile's 20 s, only to keep the test short (about 2 minutes).

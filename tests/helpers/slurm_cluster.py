@@ -1,8 +1,10 @@
 """A local one-node Slurm cluster for the `slurm` tests, and helpers to inspect its jobs.
 
-`local_cluster()` reuses a running cluster or starts one with tests/cluster/slurm-up.sh
-(installing Slurm from Debian if needed) and stops it afterwards with slurm-down.sh. It skips
-the test, saying why, when that is impossible.
+`local_cluster()` runs only where allowed: under CI (``CI=true``, which .ci/run sets) or with
+``SPINEPAIR_SLURM_TESTS=1``; elsewhere it skips, saying so, since it may install Slurm, start
+daemons or submit jobs to whatever cluster answers. Allowed, it reuses a running cluster or
+starts one with tests/cluster/slurm-up.sh (installing Slurm from Debian if needed) and stops it
+afterwards with slurm-down.sh; it skips, saying why, when that is impossible.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ PROFILES = ROOT / "workflow" / "profiles"
 
 # "Job 13 has been submitted with SLURM jobid 18 (log: /.../logs/slurm/rule_match/18.log)."
 SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+) \(log: (\S+?)\)")
+ALLOW_VARIABLE = "SPINEPAIR_SLURM_TESTS"
+
+
+def slurm_tests_allowed() -> bool:
+    """Whether this run may install, start and use Slurm: under CI or when asked to."""
+    return os.environ.get("CI") == "true" or os.environ.get(ALLOW_VARIABLE) == "1"
 
 
 def venv_env(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -55,6 +63,11 @@ def local_cluster() -> Iterator[None]:
     """Fixture body: a running local Slurm cluster; started (and stopped) here if none runs."""
     import snakemake_executor_plugin_slurm  # noqa: F401 (a pinned dependency: must import)
 
+    if not slurm_tests_allowed():
+        pytest.skip(
+            f"Slurm tests install and start a local Slurm: set {ALLOW_VARIABLE}=1 to run them "
+            "(CI=true, as in .ci/run, runs them too)"
+        )
     if cluster_idle():
         yield
         return

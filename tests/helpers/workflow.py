@@ -47,12 +47,27 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return proc
 
 
-def dry_run_jobs(workdir: Path, *args: str) -> dict[str, int]:
-    """Rule -> number of jobs a dry run would execute (empty when nothing to do)."""
+def dry_run(workdir: Path, *args: str) -> tuple[dict[str, int], dict[str, set[str]]]:
+    """(rule -> number of jobs a dry run would execute, reason -> rules it names)."""
     proc = snakemake(workdir, "-n", "--quiet", "rules", *args)
+    stats, _, reasons = (proc.stdout + proc.stderr).partition("Reasons:")
     jobs: dict[str, int] = {}
-    for line in (proc.stdout + proc.stderr).split("Reasons:")[0].splitlines():
+    for line in stats.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
             jobs[parts[0]] = int(parts[1])
-    return jobs
+    why: dict[str, set[str]] = {}
+    reason = None
+    for line in reasons.splitlines():
+        if line.startswith("        ") and reason is not None:
+            why.setdefault(reason, set()).update(r.strip() for r in line.split(","))
+        elif line.startswith("    ") and line.endswith(":"):
+            reason = line.strip().removesuffix(":")
+        elif line.strip():
+            reason = None
+    return jobs, why
+
+
+def dry_run_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Rule -> number of jobs a dry run would execute (empty when nothing to do)."""
+    return dry_run(workdir, *args)[0]

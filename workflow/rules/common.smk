@@ -2,11 +2,10 @@
 import glob
 from pathlib import Path
 
-import yaml
-
 from spinepair.jobs.fingerprint import script_fingerprint
 from spinepair.jobs.locks import stale_lock_notice
 from spinepair.contracts.cdm import TABLE_NAMES
+from spinepair.ingest.spec import load_site_spec
 
 # Only a run may clear a stale lock: a dry run and --lint (the one parse that skips the
 # environment checks) never touch one.
@@ -41,9 +40,13 @@ def site_spec_path(site):
     return str(SITE_SPECS / f"{site}.yaml")
 
 
+# Every site spec is validated in full before any job runs (snakemake -n refuses a wrong
+# spec, naming its file, line and key): schema, vocabularies, regexes, duplicate keys.
+SPECS = {site: load_site_spec(site_spec_path(site)) for site in SITES}
+
+
 def site_spec(wildcards):
-    with open(site_spec_path(wildcards.site), encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return SPECS[wildcards.site]
 
 
 def raw_files(wildcards):

@@ -5,6 +5,13 @@ imports changes. Each rule therefore passes ``script_fingerprint(script)`` as a 
 of the script's import closure over ``spinepair`` modules (found by reading the source with
 :mod:`ast`, nothing is imported, so a dry run stays fast) and of the schema files those
 modules name. No hand-kept module lists.
+
+What counts as an import: every ``import``/``from ... import`` statement at any depth
+(inside functions too), relative ones resolved, ``from package import submodule`` as the
+submodule, and every parent package (its ``__init__`` runs first). A schema file counts when a
+module names it in a path-like string constant (``"cdm.yaml"``, ``"schemas/cdm.yaml"``); a
+schema chosen at run time (say from a variable holding ``f"{stage}.yaml"``) is not seen, so
+loaders take their schema name from a constant at the call site.
 """
 
 from __future__ import annotations
@@ -15,7 +22,6 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-SCHEMA_DIR = PACKAGE_DIR / "schemas"
 
 
 def module_file(name: str) -> Path | None:
@@ -37,7 +43,7 @@ def _module_name(path: Path) -> str:
 
 
 def _imported(tree: ast.AST, here: str, is_package: bool) -> set[str]:
-    """Absolute names of the modules an AST imports, at any depth (functions included)."""
+    """Absolute names of the modules an AST may import, at any depth (functions included)."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -54,44 +60,46 @@ def _imported(tree: ast.AST, here: str, is_package: bool) -> set[str]:
     return names
 
 
+def _yaml_names(tree: ast.AST) -> set[str]:
+    """File names of the ``.yaml`` paths a module spells in string constants (prose excluded)."""
+    return {
+        Path(node.value).name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.endswith(".yaml")
+        and not any(c.isspace() for c in node.value)
+    }
+
+
+@cache
+def _dependencies(source: bytes, name: str, is_package: bool) -> tuple[frozenset[str], ...]:
+    """(module names imported, yaml file names spelled) by one source; cached by content."""
+    tree = ast.parse(source)
+    return frozenset(_imported(tree, name, is_package)), frozenset(_yaml_names(tree))
+
+
 def _with_parents(name: str) -> list[str]:
     parts = name.split(".")
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def _schema_names(tree: ast.AST) -> set[str]:
-    """Schema files a module names in a string constant (``"cdm.yaml"``, ``"schemas/x.yaml"``)."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            name = Path(node.value).name
-            if name.endswith(".yaml") and (SCHEMA_DIR / name).is_file():
-                found.add(name)
-    return found
-
-
-@cache
-def _parsed(path: Path) -> ast.AST:
-    return ast.parse(path.read_bytes(), filename=str(path))
-
-
 def import_closure(script: str | Path) -> tuple[list[Path], list[Path]]:
     """(spinepair source files, schema files) a script depends on, directly or not."""
-    script = Path(script)
-    todo = [(script, "__main__", False)]
+    todo = [(Path(script), "__main__", False)]
     modules: set[Path] = set()
-    schemas: set[str] = set()
+    yaml_names: set[str] = set()
     while todo:
         path, name, is_package = todo.pop()
-        tree = _parsed(path)
-        schemas |= _schema_names(tree)
-        for imported in _imported(tree, name, is_package):
-            for candidate in _with_parents(imported):
-                found = module_file(candidate)
-                if found is not None and found not in modules:
-                    modules.add(found)
-                    todo.append((found, _module_name(found), found.name == "__init__.py"))
-    return sorted(modules), sorted(SCHEMA_DIR / s for s in schemas)
+        imported, named = _dependencies(path.read_bytes(), name, is_package)
+        yaml_names |= named
+        for candidate in {parent for module in imported for parent in _with_parents(module)}:
+            found = module_file(candidate)
+            if found is not None and found not in modules:
+                modules.add(found)
+                todo.append((found, _module_name(found), found.name == "__init__.py"))
+    schemas = {PACKAGE_DIR / "schemas" / name for name in yaml_names}
+    return sorted(modules), sorted(p for p in schemas if p.is_file())
 
 
 def script_fingerprint(script: str | Path) -> str:
@@ -99,6 +107,7 @@ def script_fingerprint(script: str | Path) -> str:
     modules, schemas = import_closure(script)
     h = hashlib.sha256()
     for f in modules + schemas:
-        h.update(f.relative_to(PACKAGE_DIR.parent).as_posix().encode())
-        h.update(f.read_bytes())
+        data = f.read_bytes()
+        h.update(f"{f.relative_to(PACKAGE_DIR.parent).as_posix()}\0{len(data)}\0".encode())
+        h.update(data)
     return h.hexdigest()[:16]
