@@ -13,7 +13,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from spinepair.cohort.attrition import QUARANTINE_STEP, arm_flow, pooled_attrition
+from spinepair.cohort.attrition import (
+    QUARANTINE_STEP,
+    arm_flow,
+    pooled_attrition,
+    quarantined_records,
+)
 from spinepair.cohort.flow import study_flow
 from tests.helpers.broken_corpus import Raw
 from tests.helpers.workflow import copy_project, snakemake
@@ -141,3 +146,26 @@ def test_quarantine_run_completes_and_counts_the_invalid_rows(tmp_path):
     assert rt_all["n_after"].iloc[0] == rt_all["n_before"].iloc[1]  # quarantine -> screened
     assert QUARANTINE_STEP in (res / "attrition" / "attrition.md").read_text()
     assert (res / "attrition" / "flow.svg").stat().st_size > 0
+
+
+def test_child_records_set_aside_are_counted_per_table_and_site(small_study):
+    tables, cohort, pairs, reports = small_study
+    reports = [
+        {**reports[0], "tables": {**reports[0]["tables"],
+                                  "imaging": {"records_read": 9, "records_rejected": 2,
+                                              "records_ingested": 7}}},
+        reports[1],
+        {"site": "Z", "arm": "RT", "mode": "strict", "tables": reports[1]["tables"]},
+    ]  # fmt: skip
+    records = quarantined_records(reports)
+    assert records[["site", "table", "records_rejected"]].values.tolist() == [
+        ["X", "imaging", 2],
+        ["X", "patients", 1],
+        ["Y", "patients", 2],
+    ]  # the strict site Z sets nothing aside
+    table = pooled_attrition(tables, cohort, pairs, reports, index_arm="SRS")
+    srs, rt = study_flow(table, ["SRS", "RT"], [], records).arms
+    assert [(r.wording, r.n, r.by_site) for r in srs.quarantined_records] == [
+        ("imaging records", 2, {"X": 2})
+    ]
+    assert rt.quarantined_records == []

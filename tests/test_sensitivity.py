@@ -9,19 +9,14 @@ import pandas as pd
 import pytest
 
 from spinepair.analysis.ard import PRIMARY, ArdRows, to_frame
-from spinepair.analysis.sensitivity import (
-    StudySettings,
-    category_changes,
-    deep_merge,
-    variant_config,
-)
+from spinepair.analysis.sensitivity import StudySettings, category_changes
 from spinepair.analysis.sensitivity_summary import (
     NOT_IN_ARD,
     flat_overrides,
     summary_markdown,
     summary_table,
 )
-from spinepair.analysis.settings import analysis_settings
+from spinepair.analysis.settings import analysis_settings, deep_merge, variant_config
 from spinepair.report.forest import forest_figure, forest_plot
 
 ARMS = ("SRS", "RT")

@@ -38,6 +38,7 @@ rule attrition:
     output:
         table=out("attrition/attrition.csv"),
         markdown=out("attrition/attrition.md"),
+        records=out("attrition/quarantined_records.csv"),
     log:
         out("logs/attrition.log"),
     benchmark:
@@ -55,6 +56,7 @@ rule flow_diagram:
     """STROBE-style flow diagram: attrition, matched pairs and the analysed per endpoint."""
     input:
         attrition=out("attrition/attrition.csv"),
+        records=out("attrition/quarantined_records.csv"),
         ard=out("ard.parquet"),
     output:
         svg=out("attrition/flow.svg"),

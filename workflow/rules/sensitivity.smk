@@ -1,16 +1,15 @@
 # Sensitivity analyses: each named variant of the study config (sensitivity.variants) is one
 # cached job rerunning derive, select, match and analyse in-process on the ingested tables;
 # one job summarises the declared estimates of all variants (table and forest plot).
-from snakemake.utils import validate
-
-from spinepair.analysis.sensitivity import variant_config
+from spinepair.analysis.settings import variant_config
+from spinepair.jobs.study_config import check_study_config
 
 SENSITIVITY = config.get("sensitivity") or {}
 VARIANTS = SENSITIVITY.get("variants") or {}
 
 # A variant's merged config must be a valid study config (typos in overrides stop the run).
 for _name in VARIANTS:
-    validate(variant_config(config, _name), str(SCHEMA_DIR / "config.schema.yaml"))
+    check_study_config(variant_config(config, _name), f"sensitivity variant {_name!r}")
 
 SENSITIVITY_OUTPUTS = (
     [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.cohort.attrition import pooled_attrition
+from spinepair.cohort.attrition import pooled_attrition, quarantined_records
 from spinepair.jobs.jobio import run, write_csv, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -13,16 +13,23 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 def work():
     arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
+    reports = [json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.reports]
     table = pooled_attrition(
         [pd.read_csv(p, keep_default_na=False) for p in sm.input.attrition],
         pd.concat([pd.read_parquet(p) for p in sm.input.cohort], ignore_index=True),
         pd.read_parquet(sm.input.pairs),
-        [json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.reports],
+        reports,
         index_arm=arms[0],
         duplicates=pd.read_csv(sm.input.duplicates, dtype="string"),
     )
+    records = quarantined_records(reports)
     write_csv(table, sm.output.table)
-    write_text(table.to_markdown(index=False) + "\n", sm.output.markdown)
+    write_csv(records, sm.output.records)
+    text = table.to_markdown(index=False) + "\n"
+    if len(records):
+        text += "\n## Records set aside at ingest (quarantine mode)\n\n"
+        text += records.to_markdown(index=False) + "\n"
+    write_text(text, sm.output.markdown)
 
 
 run(work, sm.log[0], "attrition")

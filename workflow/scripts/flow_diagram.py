@@ -14,8 +14,9 @@ def work():
     arms = [sm.params.arms["index_arm"], sm.params.arms["comparator_arm"]]
     attrition = pd.read_csv(sm.input.attrition, keep_default_na=False)
     analysed = analysed_from_ard(pd.read_parquet(sm.input.ard), dict(sm.params.titles))
+    records = pd.read_csv(sm.input.records, dtype={"site": "string", "arm": "string"})
     with atomic_path(sm.output.svg) as svg, atomic_path(sm.output.png) as png:
-        flow_diagram(study_flow(attrition, arms, analysed), svg, png)
+        flow_diagram(study_flow(attrition, arms, analysed, records), svg, png)
 
 
 run(work, sm.log[0], "flow diagram")

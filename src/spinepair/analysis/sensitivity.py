@@ -11,7 +11,6 @@ category of a declared derived column (e.g. pain response) compared with the pri
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,26 +23,6 @@ from spinepair.endpoints.derive import derive_site
 from spinepair.matching.study import run_match
 
 CHANGES_TABLE = "sensitivity"
-
-
-def deep_merge(base: dict, overrides: dict) -> dict:
-    """A copy of ``base`` with ``overrides`` merged in (JSON merge patch, RFC 7396): mappings
-    key by key (recursively), ``None`` removes the key, anything else (lists, scalars) replaces
-    the value whole."""
-    out = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def variant_config(config: dict, name: str) -> dict:
-    """The study config with the overrides of ``sensitivity.variants.<name>`` merged in."""
-    return deep_merge(config, config["sensitivity"]["variants"][name]["overrides"])
 
 
 @dataclass

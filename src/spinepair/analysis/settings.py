@@ -1,7 +1,11 @@
 """The study config settings the ARD depends on, as the analyse and sensitivity jobs get them
-(rendering-only keys left out, so changing those reruns the renderers only)."""
+(rendering-only keys left out, so changing those reruns the renderers only), and the config of a
+sensitivity variant. Plain Python only: the workflow imports it while it parses.
+"""
 
 from __future__ import annotations
+
+import copy
 
 TABLE_RENDERING_ONLY = ("title", "footnotes", "ungraded_note")
 # keys the ARD does not depend on: rendering options, and the diagnostics job's own settings
@@ -21,3 +25,23 @@ def analysis_settings(config: dict) -> dict:
     (their titles left out); a new analysis setting thus reaches every ARD job."""
     settings = {k: v for k, v in config["analysis"].items() if k not in ANALYSIS_KEYS_NOT_IN_ARD}
     return {**settings, "endpoints": list(config["analysis"]["endpoints"])}
+
+
+def deep_merge(base: dict, overrides: dict) -> dict:
+    """A copy of ``base`` with ``overrides`` merged in (JSON merge patch, RFC 7396): mappings
+    key by key (recursively), ``None`` removes the key, anything else (lists, scalars) replaces
+    the value whole."""
+    out = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def variant_config(config: dict, name: str) -> dict:
+    """The study config with the overrides of ``sensitivity.variants.<name>`` merged in."""
+    return deep_merge(config, config["sensitivity"]["variants"][name]["overrides"])

@@ -48,6 +48,22 @@ def quarantine_rows(reports: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+RECORD_COLUMNS = ["site", "arm", "table", "records_read", "records_rejected", "records_ingested"]
+
+
+def quarantined_records(reports: list[dict]) -> pd.DataFrame:
+    """Per site ingested in quarantine mode and per table: records read, set aside, ingested
+    (child records included; a patient's own row is counted in ``patients``)."""
+    rows = [
+        {"site": r["site"], "arm": r["arm"] if isinstance(r["arm"], str) else "per patient",
+         "table": table, **{k: int(v[k]) for k in RECORD_COLUMNS[3:]}}
+        for r in reports
+        if r.get("mode") == "quarantine"
+        for table, v in sorted(r["tables"].items())
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=RECORD_COLUMNS)
+
+
 def pooled_attrition(
     site_tables: list[pd.DataFrame],
     cohort: pd.DataFrame,

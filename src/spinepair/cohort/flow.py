@@ -32,6 +32,7 @@ class ArmFlow:
     screened: int
     screened_by_site: dict[str, int]
     quarantined: Exclusion | None
+    quarantined_records: list[Exclusion]  # child records set aside at ingest, per table
     exclusions: list[Exclusion]
     eligible: int
     not_matched: Exclusion | None
@@ -51,11 +52,27 @@ def _exclusion(step: dict) -> Exclusion | None:
     if not step["n_excluded"]:
         return None
     sites = {s: n for s, n in step["excluded_by_site"].items() if n}
-    return Exclusion(str(step["exclusion"]), int(step["n_excluded"]), sites)
+    wording = step.get("exclusion")
+    wording = wording if isinstance(wording, str) and wording else f"not: {step['step']}"
+    return Exclusion(wording, int(step["n_excluded"]), sites)
 
 
-def arm_boxes(attrition: pd.DataFrame, arm: str) -> ArmFlow:
-    """The boxes of one arm from the pooled attrition table."""
+def _child_records(records: pd.DataFrame | None, arm: str) -> list[Exclusion]:
+    """Child records set aside at ingest per table (sites of the arm), those with any."""
+    if records is None or records.empty:
+        return []
+    mine = records[(records["arm"] == arm) & (records["table"] != "patients")]
+    mine = mine[mine["records_rejected"] > 0]
+    return [
+        Exclusion(f"{table} records", int(g["records_rejected"].sum()),
+                  dict(zip(g["site"].astype(str), g["records_rejected"].astype(int))))
+        for table, g in mine.groupby("table", sort=True)
+    ]  # fmt: skip
+
+
+def arm_boxes(attrition: pd.DataFrame, arm: str, records: pd.DataFrame | None = None) -> ArmFlow:
+    """The boxes of one arm from the pooled attrition table (and the per-table records set
+    aside at ingest, :func:`spinepair.cohort.attrition.quarantined_records`)."""
     steps = arm_flow(attrition, arm)
     if not steps:
         raise ValueError(f"the attrition table has no rows for arm {arm!r}")
@@ -68,6 +85,7 @@ def arm_boxes(attrition: pd.DataFrame, arm: str) -> ArmFlow:
         screened=int(steps[0]["n_before"]),
         screened_by_site=steps[0]["by_site"],
         quarantined=quarantined,
+        quarantined_records=_child_records(records, arm),
         exclusions=[e for e in map(_exclusion, eligibility) if e is not None],
         eligible=int(match["n_before"]),
         not_matched=_exclusion(match),
@@ -97,10 +115,13 @@ def analysed_from_ard(
 
 
 def study_flow(
-    attrition: pd.DataFrame, arms: list[str], analysed: list[tuple[str, dict[str, int]]]
+    attrition: pd.DataFrame,
+    arms: list[str],
+    analysed: list[tuple[str, dict[str, int]]],
+    records: pd.DataFrame | None = None,
 ) -> Flow:
     """The flow of a 1:1 matched study: both arms must end in the same number of patients."""
-    boxes = [arm_boxes(attrition, arm) for arm in arms]
+    boxes = [arm_boxes(attrition, arm, records) for arm in arms]
     matched = {b.matched for b in boxes}
     if len(matched) != 1:
         raise ValueError(f"arms end in different numbers of matched patients: {matched}")

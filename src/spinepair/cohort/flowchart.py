@@ -57,10 +57,21 @@ def _arm_slots(arm: ArmFlow) -> dict[str, list[str]]:
         "eligible": [f"Eligible: n = {arm.eligible}"],
         "matched": [f"Matched: n = {arm.matched}"],
     }
-    if arm.quarantined:
-        slots["quarantined"] = _exclusion_lines(
-            "Quarantined at ingest", [arm.quarantined], side_chars
+    if arm.quarantined or arm.quarantined_records:
+        lines = _exclusion_lines(
+            "Quarantined at ingest", [arm.quarantined] if arm.quarantined else [], side_chars
         )
+        if arm.quarantined_records:
+            lines += ["Child records set aside:"] + [
+                line
+                for r in arm.quarantined_records
+                for line in textwrap.wrap(
+                    f"• {r.wording}: {r.n} (sites {_sites(r.by_site)})",
+                    side_chars,
+                    subsequent_indent="   ",
+                )
+            ]
+        slots["quarantined"] = lines
     if arm.exclusions:
         slots["excluded"] = _exclusion_lines("Excluded", arm.exclusions, side_chars)
     if arm.not_matched:

@@ -42,41 +42,36 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _imported(tree: ast.AST, here: str, is_package: bool) -> set[str]:
-    """Absolute names of the modules an AST may import, at any depth (functions included)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                anchor = here.split(".")
-                anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
-                base = ".".join(anchor + ([node.module] if node.module else []))
-            else:
-                base = node.module or ""
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
-    return names
+def _import_names(node: ast.Import | ast.ImportFrom, here: str, is_package: bool) -> list[str]:
+    """Absolute names of the modules one import statement may load."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:
+        anchor = here.split(".")
+        anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
+        base = ".".join(anchor + ([node.module] if node.module else []))
+    else:
+        base = node.module or ""
+    return [base, *(f"{base}.{alias.name}" for alias in node.names)]
 
 
-def _yaml_names(tree: ast.AST) -> set[str]:
-    """File names of the ``.yaml`` paths a module spells in string constants (prose excluded)."""
-    return {
-        Path(node.value).name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and node.value.endswith(".yaml")
-        and not any(c.isspace() for c in node.value)
-    }
+def _is_yaml_path(value: object) -> bool:
+    """A string spelling a ``.yaml`` path (prose, with spaces, excluded)."""
+    return isinstance(value, str) and value.endswith(".yaml") and not any(map(str.isspace, value))
 
 
 @cache
 def _dependencies(source: bytes, name: str, is_package: bool) -> tuple[frozenset[str], ...]:
-    """(module names imported, yaml file names spelled) by one source; cached by content."""
-    tree = ast.parse(source)
-    return frozenset(_imported(tree, name, is_package)), frozenset(_yaml_names(tree))
+    """(module names imported at any depth, yaml file names spelled) by one source, in one walk
+    of its syntax tree; cached by content."""
+    imported: set[str] = set()
+    yaml_names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported.update(_import_names(node, name, is_package))
+        elif isinstance(node, ast.Constant) and _is_yaml_path(node.value):
+            yaml_names.add(Path(node.value).name)
+    return frozenset(imported), frozenset(yaml_names)
 
 
 def _with_parents(name: str) -> list[str]:
