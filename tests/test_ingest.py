@@ -50,6 +50,8 @@ def test_clean_site_report(site_c):
     assert set(res.tables["patients"]["arm"]) == {"RT"}
     assert rep["files"]["C_pain.csv"] == {
         "format": "csv",
+        "header_row": 1,
+        "rows_filtered": 0,
         "tables": ["assessments"],
         "rows_read": 6,
         "rows_ingested": 6,

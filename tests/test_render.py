@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from spinepair.ingest.pipeline import ingest_site
+from spinepair.ingest.statfiles import read_stat_file
 from spinepair.synth.render import STYLES, render_site
 from tests.helpers.strategies import expected, frame, small_truth, truths
 from tests.helpers.workflow import ROOT
@@ -21,6 +22,10 @@ STYLE_OF = {
     "D": ("long_eav", "RT"),
 }
 KEY = b"test-key"
+# Styles E and F hold both arms (each patient's arm: the primary course's modality);
+# their specs ship with the simulator (the demo study keeps the paper's four sites).
+BOTH_ARMS = {"E": "department_xlsx", "F": "spss"}
+PACKAGE_SITES = ROOT / "src" / "spinepair" / "synth" / "sites"
 
 
 def _digest(folder) -> dict[str, str]:
@@ -50,6 +55,52 @@ def test_round_trip(site, tmp_path_factory):
         assert sum(t["records_ingested"] for t in result.report["tables"].values()) == total
 
     check()
+
+
+@pytest.mark.parametrize("site", sorted(BOTH_ARMS))
+def test_round_trip_both_arms(site, tmp_path_factory):
+    style = BOTH_ARMS[site]
+
+    @settings(
+        max_examples=15,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(truths(prefix="0", all_treated=True, whole_cgy=True))
+    def check(truth):
+        raw = tmp_path_factory.mktemp(site)
+        render_site(truth, style, raw)
+        result = ingest_site(PACKAGE_SITES / f"{site}.yaml", raw, site, KEY)
+        for table, want_table in expected(truth, site, None, KEY).items():
+            pd.testing.assert_frame_equal(result.tables[table], want_table, obj=f"{site} {table}")
+        assert result.report["status"] == "ok"
+        total = sum(len(f) for f in truth.values())
+        assert sum(t["records_ingested"] for t in result.report["tables"].values()) == total
+
+    check()
+
+
+def test_department_and_spss_exports_are_realistic(tmp_path):
+    """Spot checks of styles E and F: title rows, merged two-row header, serial dates,
+    per-fraction prescriptions, the filtered patient, the footer; SPSS value labels."""
+    truth = small_truth("0")
+    render_site(truth, "department_xlsx", tmp_path / "E")
+    render_site(truth, "spss", tmp_path / "F")
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(tmp_path / "E" / "E_department.xlsx"))
+    pats = book.get_sheet_by_name("환자목록").to_python()
+    assert pats[2][:3] == ["진단구분", "등록번호", "성명"]
+    assert pats[3][1] == 17 and pats[3][6] == 18326  # id as a number, birth as a serial day
+    assert pats[-2][0] == "뇌전이" and pats[-1][:2] == ["합계", "3명"]
+    sheet = book.get_sheet_by_name("치료내역")
+    rows = sheet.to_python()
+    assert rows[2][4:7] == ["치료기간", "", "처방"] and rows[3][4:7] == ["시작일", "종료일", "선량"]
+    assert rows[4][0] == "00000017" and rows[4][6] == "800cGy x 3fx"
+    assert ((2, 4), (2, 5)) in sheet.merged_cell_ranges
+    f = read_stat_file(tmp_path / "F" / "F_patients.sav", "sav")
+    assert f.labels["SEX"] == {"1": "Male", "2": "Female"}
+    assert f.labels["GROUP"] == {"1": "SRS", "2": "RT"}
 
 
 @pytest.mark.parametrize("style", STYLES)

@@ -12,6 +12,7 @@ Package map, one subpackage per stage (see docs/architecture.md):
 - ``report``     table writers and figures
 - ``jobs``       job plumbing: job runner, code fingerprints, locks
 - ``synth``      the synthetic-data generator (never imported by the pipeline)
+- ``cli``        the ``spinepair`` command: ``spinepair check-site SITE``
 
 Imports run one way: stages import ``errors``, ``contracts`` and ``stats``; nothing imports
 ``synth`` but ``synth`` itself, the tests and the benchmarks; the library never imports snakemake.

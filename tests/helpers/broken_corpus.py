@@ -953,10 +953,10 @@ def sentinel_declared_missing(raw: Raw) -> Expect:
     fmt = DATE_FORMAT[raw.site]
     raw.damage_spec(
         f'date_formats: ["{fmt}"]',
-        f'date_formats: ["{fmt}"]\nmissing_codes: {{patients.tumor_volume_cc: ["999"]}}',
+        f'date_formats: ["{fmt}"]\nmissing_codes: {{patients.n_spine_mets: ["999"]}}',
     )
     return replace(
-        _fail_at(raw, "patients", "tumor_volume_cc", 2, 999, "required"), hint="missing value"
+        _fail_at(raw, "patients", "n_spine_mets", 2, 999, "required"), hint="missing value"
     )
 
 

@@ -112,7 +112,7 @@ def patient(
         "ecog": draw(st.integers(0, 4)),
         "ambulation": draw(st.integers(1, 5)),
         "index_level": draw(st.sampled_from(cdm.SPINE_LEVELS)),
-        "tumor_volume_cc": draw(_cents(0.01, 2000)),
+        "tumor_volume_cc": draw(st.none() | _cents(0.01, 2000)),
         "prior_index_treatment": draw(st.sampled_from(cdm.PRIOR_TREATMENTS)),
         "death_date": None if death is None else _day(death),
         "last_followup_date": _day(last_fu),

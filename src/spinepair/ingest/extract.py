@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spinepair.ingest import layout
 from spinepair.ingest.failure import ERROR, Failure
 from spinepair.ingest.readers import (
     FOLD,
@@ -24,6 +25,7 @@ from spinepair.ingest.readers import (
     xlsx_grid,
 )
 from spinepair.ingest.reshape import map_columns, pivot_long
+from spinepair.ingest.statfiles import READERS, apply_labels, read_stat_file
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Extract:
     tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
     rowmaps: dict[str, pd.Series] = field(default_factory=dict)  # file -> raw row -> _rec
     files: dict[str, dict] = field(default_factory=dict)  # file -> {format, tables}
+    headers: dict[str, list[str]] = field(default_factory=dict)  # file -> raw column names
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
 
@@ -40,14 +43,26 @@ class Extract:
         (self.failures if failure.severity == ERROR else self.warnings).append(failure)
 
 
+def source_name(rel: str, source: dict) -> str:
+    """How failures name a source's file: ``book.xlsx[Sheet]`` for a sheet."""
+    return f"{rel}[{source['sheet']}]" if source["format"] == "xlsx" else rel
+
+
 def _read_file(
     path: Path, rel: str, source: dict, spec: dict, ex: Extract, site: str, collapse: bool
 ) -> None:
     fmt = source["format"]
     table = source.get("table")
+    merges = ()
     if fmt == "xlsx":
-        header, grid, nfields = xlsx_grid(path, source["sheet"])
-        rel = f"{rel}[{source['sheet']}]"
+        header, grid, nfields, merges = xlsx_grid(path, source["sheet"])
+        rel = source_name(rel, source)
+    elif fmt in READERS:
+        stat = read_stat_file(path, fmt, source.get("encoding", spec.get("encoding")))
+        header, grid, nfields = stat.header, stat.grid, stat.nfields
+        if source.get("value_labels"):
+            grid = apply_labels(grid, header, stat.labels)
+        ex.files[rel] = {"format": fmt, "value_labels": stat.labels}
     else:
         text = decode(path.read_bytes(), source.get("encoding", spec.get("encoding", "utf-8")))
         header, grid, nfields = csv_grid(text, source.get("delimiter", ","))
@@ -67,9 +82,13 @@ def _read_file(
                     severity="warning",
                 )
             )
+    header, grid, nfields = layout.locate(header, grid, nfields, source, merges)
     header = [h.translate(FOLD).strip() for h in header]
-    check_header(header, None if fmt == "xlsx" else source.get("delimiter", ","))
-    ex.files[rel] = {"format": fmt}
+    ex.headers[rel] = header
+    check_header(header, source.get("delimiter", ",") if fmt in ("csv", "long") else None)
+    ex.files[rel] = {"format": fmt, "header_row": source.get("header_row", 1)} | ex.files.get(
+        rel, {}
+    )
     width = len(header)
     grid = grid.apply(lambda s: fold(s.astype("string[pyarrow]")).str.strip())
     blank = (grid.isna() | grid.eq("")).all(axis=1)
@@ -77,20 +96,26 @@ def _read_file(
     for row, n in nfields[bad].items():
         detail = f"row has {n} fields, the header has {width} (truncated?)"
         ex.add(Failure(site, rel, int(row), None, None, table, "field_count", detail, value=str(n)))
-    rows = grid.index[~blank]
+    frame = layout.mask_missing(labelled(grid[~blank & ~bad], header), spec.get("missing_values"))
+    kept = layout.keep_rows(frame, source.get("keep_rows", []))
+    ex.files[rel]["rows_filtered"] = int((~kept).sum())
+    frame = frame[kept]
+    rows = grid.index[~blank & ~grid.index.isin(kept[~kept].index)]
     ex.rowmaps[rel] = pd.Series(rows, index=rows)
-    frame = labelled(grid[~blank & ~bad], header)
     if fmt == "long":
         tables, rowmap = pivot_long(frame, source, rel, ex, site, collapse)
         ex.rowmaps[rel].update(rowmap)
         ex.files[rel]["tables"] = sorted(tables)
         for tname, frames in tables.items():
-            ex.tables.setdefault(tname, []).extend(frames)
+            ex.tables.setdefault(tname, []).extend(
+                f.assign(_src=spec["sources"].index(source)) for f in frames
+            )
         return
     mapped = map_columns(frame, source, rel, ex, site)
     ex.files[rel]["tables"] = [table]
     if mapped is not None:
-        ex.tables.setdefault(table, []).append(mapped)
+        mapped["_src"] = spec["sources"].index(source)
+        ex.tables.setdefault("join:" + table if "join" in source else table, []).append(mapped)
 
 
 def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False) -> Extract:
@@ -122,7 +147,7 @@ def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False
             try:
                 _read_file(path, rel, source, spec, ex, site, collapse)
             except FileProblem as exc:
-                name = f"{rel}[{source['sheet']}]" if source["format"] == "xlsx" else rel
+                name = source_name(rel, source)
                 ex.files.setdefault(name, {"format": source["format"]})
                 ex.add(
                     Failure(

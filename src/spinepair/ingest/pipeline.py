@@ -86,20 +86,20 @@ def _check_rows_present(ex: Extract, raw: dict, site: str, required) -> None:
         ex.add(Failure(site, files[0], 2, None, None, t, "rows_present", detail, severity=severity))
 
 
-def ingest_site(
-    spec: dict | str | Path,
-    raw_dir: str | Path,
-    site: str,
-    key: bytes,
-    quarantine: bool = False,
-    settings: dict | None = None,
-    full_report: str | None = None,
-) -> IngestResult:
-    """Ingest one site's raw export into the six CDM tables (see module docstring).
+@dataclass
+class Checked:
+    """A site's export read and checked: what ingest and ``check-site`` both report on."""
 
-    ``settings`` is the study config's ``ingest`` section (defaults in ``DEFAULTS``);
-    ``full_report`` names, in the message of a failed ingest, where every failure is kept.
-    """
+    spec: dict
+    ex: Extract
+    raw: dict[str, pd.DataFrame]
+    parsed: dict[str, pd.DataFrame]
+    chk: Checks
+    arms: pd.Series
+
+
+def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None) -> Checked:
+    """Read a site's export with its spec and run every check on every row."""
     spec = validate_site_spec(spec) if isinstance(spec, dict) else load_site_spec(spec)
     settings = DEFAULTS | (settings or {})
     ex = read_site(spec, raw_dir, site, collapse=quarantine)
@@ -130,7 +130,33 @@ def ingest_site(
     check_same_person(chk, raw["patients"], parsed["patients"])
     arms = check_arm(chk, raw, parsed, spec["arm"])
     _check_rows_present(ex, raw, site, settings["rows_required"])
+    return Checked(spec, ex, raw, parsed, chk, arms)
 
+
+def ingest_site(
+    spec: dict | str | Path,
+    raw_dir: str | Path,
+    site: str,
+    key: bytes,
+    quarantine: bool = False,
+    settings: dict | None = None,
+    full_report: str | None = None,
+) -> IngestResult:
+    """Ingest one site's raw export into the six CDM tables (see module docstring).
+
+    ``settings`` is the study config's ``ingest`` section (defaults in ``DEFAULTS``);
+    ``full_report`` names, in the message of a failed ingest, where every failure is kept.
+    """
+    settings = DEFAULTS | (settings or {})
+    state = check_site(spec, raw_dir, site, quarantine, settings)
+    spec, ex, raw, parsed, chk, arms = (
+        state.spec,
+        state.ex,
+        state.raw,
+        state.parsed,
+        state.chk,
+        state.arms,
+    )
     read_fails = failure_frame(ex.failures)
     long_files = {f for f, info in ex.files.items() if info["format"] == "long"}
     fatal = read_fails[is_fatal(read_fails, long_files)]

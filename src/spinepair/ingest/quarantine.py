@@ -22,6 +22,8 @@ RECORD_CHECKS = {
     "field_count": "every row has as many fields as the header",
     "unique_attribute": "an EAV record gives each attribute once",
     "attribute_present": "every EAV line names its attribute",
+    "extract": "every value of an extract column matches its pattern",
+    "join_date": "every row of a joined source has a date",
 }
 
 

@@ -109,13 +109,18 @@ def csv_grid(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame, pd.Ser
     return header, grid, nfields.set_axis(grid.index)
 
 
-def xlsx_grid(path: Path, sheet: str) -> tuple[list[str], pd.DataFrame, pd.Series]:
-    """Header and grid of one sheet; any unreadable workbook is a ``readable`` problem."""
+def xlsx_grid(path: Path, sheet: str) -> tuple[list[str], pd.DataFrame, pd.Series, list]:
+    """Header (first row), grid and merged cell ranges of one sheet; any unreadable workbook
+    is a ``readable`` problem."""
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         if sheet not in book.sheet_names:
-            raise FileProblem("sheet_present", None, f"sheet {sheet!r} not found", sheet)
-        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            found = ", ".join(map(repr, book.sheet_names))
+            detail = f"sheet {sheet!r} not found (the workbook has {found})"
+            raise FileProblem("sheet_present", None, detail, sheet)
+        data = book.get_sheet_by_name(sheet)
+        rows = data.to_python(skip_empty_area=False)
+        merges = list(data.merged_cell_ranges or [])
         marks = _xlsx_marks(path, sheet)
     except (
         python_calamine.CalamineError,
@@ -128,7 +133,7 @@ def xlsx_grid(path: Path, sheet: str) -> tuple[list[str], pd.DataFrame, pd.Serie
     ) as exc:
         detail = f"not a readable XLSX workbook: {exc or type(exc).__name__}"
         raise FileProblem("readable", None, detail) from None
-    if not rows or not any(str(v).strip() for v in rows[0]):
+    if not rows or not any(str(v).strip() for r in rows for v in r):
         raise FileProblem("not_empty", 1, f"sheet {sheet!r} is empty (no header row)")
     header = [str(h).strip() for h in rows[0]]
     _check_date_cells(header, rows)
@@ -139,7 +144,7 @@ def xlsx_grid(path: Path, sheet: str) -> tuple[list[str], pd.DataFrame, pd.Serie
         keep = row not in grid.index or col >= len(header)
         if not keep and (text.startswith("#") or grid.at[row, col] in (None, "")):
             grid.at[row, col] = text
-    return header, grid, pd.Series(len(header), index=grid.index)
+    return header, grid, pd.Series(len(header), index=grid.index), merges
 
 
 def _check_date_cells(header: list[str], rows: list[list]) -> None:

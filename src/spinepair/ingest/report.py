@@ -28,6 +28,10 @@ FILE_CHECKS = {
     "known_attribute": "every EAV attribute is mapped or declared ignored",
     "rows_present": "the file has data rows (an error for the tables in ingest.rows_required)",
     "quarantine_share": "quarantine removes at most ingest.max_quarantine_share of a table",
+    "header_row": "the declared header row exists",
+    "footer": "the last rows are the declared footer",
+    "extract": "every value of an extract column matches its pattern",
+    "join_date": "every row of a joined source has a date",
 }
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from spinepair.ingest.failure import WARNING, Failure
+from spinepair.ingest.layout import extract
 
 if TYPE_CHECKING:
     from spinepair.ingest.extract import Extract
@@ -43,12 +44,16 @@ def map_columns(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str
     melt = source.get("melt")
     pattern = re.compile(melt["pattern"]) if melt else None
     table = source["table"]
-    for raw in sorted(set(columns) - set(df.columns)):
-        detail = f"required column {raw!r} is missing"
-        ex.add(Failure(site, rel, 1, raw, columns[raw], table, "required_column", detail))
+    extracts = source.get("extract", {})
+    used = set(extracts) | {c["column"] for c in source.get("keep_rows", [])}
+    for raw in sorted((set(columns) | set(extracts)) - set(df.columns)):
+        found = ", ".join(c for c in df.columns if c)
+        detail = f"required column {raw!r} is missing (the header has: {found})"
+        cdm = columns.get(raw, ", ".join(re.compile(extracts.get(raw, "")).groupindex))
+        ex.add(Failure(site, rel, 1, raw, cdm, table, "required_column", detail))
     grouped = {} if pattern is None else {c: pattern.fullmatch(c) for c in df.columns}
     for raw in df.columns:
-        if raw in columns:
+        if raw in columns or raw in used:
             continue
         m = grouped.get(raw)
         if m is None:
@@ -59,13 +64,23 @@ def map_columns(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str
                 f"not mapped (mapped fields: {', '.join(melt['fields'])})"
             )
             ex.add(Failure(site, rel, 1, raw, None, table, "reshape_column", detail))
-    if set(columns) - set(df.columns):
+    if (set(columns) | set(extracts)) - set(df.columns):
         return None
     base = df[list(columns)].rename(columns=columns)
+    names = {v: k for k, v in columns.items()}
+    for raw, regex in extracts.items():
+        groups, failed = extract(df, raw, regex)
+        for row, value in df.loc[failed, raw].items():
+            detail = f"the value does not match the extract pattern {regex!r}"
+            cdm = ", ".join(groups.columns)
+            ex.add(Failure(site, rel, int(row), raw, cdm, table, "extract", detail, value=value))
+        for g in groups.columns:
+            base[g] = groups[g]
+        names |= {g: raw for g in groups.columns}
     base["_row"] = df.index.to_numpy()
     base["_rec"] = base["_row"]
     if not pattern:
-        return _finish(base, rel, {v: k for k, v in columns.items()})
+        return _finish(base, rel, names)
     by_instance: dict[str, dict[str, str]] = {}
     for raw, m in grouped.items():
         if m and raw not in columns and m["field"] in melt["fields"]:

@@ -27,6 +27,8 @@ from spinepair.contracts.cdm import (
 )
 from spinepair.errors import ConfigError
 from spinepair.ingest.dates import format_problem
+from spinepair.ingest.spec_features import feature_errors
+from spinepair.ingest.specyaml import load_yaml
 
 SITE_SCHEMA = SCHEMA_DIR / "site.schema.yaml"
 
@@ -66,43 +68,71 @@ def _semantic_errors(spec: dict) -> list[tuple[tuple, str]]:
     return out
 
 
-def _mapping_errors(spec: dict) -> str | None:
-    """A source mapping onto unknown CDM columns, or a table lacking a column."""
-    mapped: dict[str, set[str]] = {}
-    for src in spec["sources"]:
-        groups = (
-            [(e["table"], e["columns"], e.get("instance_column")) for e in src["entities"].values()]
-            if src["format"] == "long"
-            else [
-                (
-                    src["table"],
-                    src["columns"] | src.get("melt", {}).get("fields", {}),
-                    src.get("melt", {}).get("instance_column"),
-                )
-            ]
-        )
-        for table, cols, inst in groups:
-            names = set(cols.values()) | ({inst} if inst else set())
-            if src["format"] == "long":
-                names.add(RAW_ID_FIELD)
+def _source_groups(src: dict) -> list[tuple[str, set[str], tuple]]:
+    """(table, CDM columns it maps, where in the source) of each table a source feeds."""
+    if src["format"] == "long":
+        return [
+            (
+                e["table"],
+                {*e["columns"].values(), RAW_ID_FIELD, e.get("instance_column")} - {None},
+                ("entities", name),
+            )
+            for name, e in src["entities"].items()
+        ]
+    melt = src.get("melt", {})
+    names = {*src["columns"].values(), *melt.get("fields", {}).values()}
+    names |= {melt["instance_column"]} if melt.get("instance_column") else set()
+    for pattern in src.get("extract", {}).values():
+        names |= set(re.compile(pattern).groupindex)
+    return [(src["table"], names, ("columns",))]
+
+
+def _mapping_errors(spec: dict) -> list[tuple[tuple, str]]:
+    """Sources mapping onto unknown CDM columns; a source or a table lacking a column."""
+    out, mapped, joined = [], {}, {}
+    arm_column = spec.get("arm") == {"from": "column"}
+    for i, src in enumerate(spec["sources"]):
+        for table, names, where in _source_groups(src):
             allowed = {c.name for c in TABLES[table]} | {RAW_ID_FIELD}
             if table == "patients":
                 allowed |= set(IDENTIFIER_FIELDS)
-            unknown = sorted(names - allowed - set(ADAPTER_FIELDS))
-            if unknown or names & set(ADAPTER_FIELDS) or "patient_key" in names:
-                bad = unknown or sorted(names & {*ADAPTER_FIELDS, "patient_key"})
-                return (
-                    f"site {spec['site']}: source {src['path']!r} maps onto "
-                    f"columns {bad} that {table} cannot take from an export"
-                )
+            adapter = set(ADAPTER_FIELDS) - (
+                {"arm"} if arm_column and table == "patients" else set()
+            )
+            bad = sorted(names - (allowed - adapter - {"patient_key"}))
+            if bad:
+                sheet = f" (sheet {src['sheet']!r})" if "sheet" in src else ""
+                msg = f"source {src['path']!r}{sheet} maps onto {bad} that {table} cannot take"
+                out.append((("sources", i, *where), msg + " from an export"))
             mapped.setdefault(table, set()).update(names)
+            if "join" in src:
+                joined.setdefault(table, set()).update(names)
+    for i, src in enumerate(spec["sources"]):
+        for table, names, where in _source_groups(src):
+            need = {c.name for c in TABLES[table] if not c.nullable} - set(ADAPTER_FIELDS)
+            lack = sorted(
+                (need | {RAW_ID_FIELD}) - {"patient_key"} - names - joined.get(table, set())
+            )
+            if "join" not in src and lack and mapped[table] >= set(lack):
+                sheet = f" (sheet {src['sheet']!r})" if "sheet" in src else ""
+                cols = ", ".join(f"{table}.{m}" for m in lack)
+                msg = f"source {src['path']!r}{sheet} maps no raw column to {cols}"
+                out.append((("sources", i, *where), msg + ": each of its rows would lack them"))
     for table, names in mapped.items():
         need = {c.name for c in TABLES[table]} - {"patient_key", *ADAPTER_FIELDS}
         missing = sorted((need | {RAW_ID_FIELD}) - names)
         if missing:
             cols = ", ".join(f"{table}.{m}" for m in missing)
-            return f"site {spec['site']}: no raw column is mapped to {cols}"
-    return None
+            out.append((("sources",), f"site {spec['site']}: no raw column is mapped to {cols}"))
+    return out
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """The message of a schema error; of the closest alternative for a oneOf."""
+    alternatives = [c for c in error.context or () if c.validator != "type"]
+    if error.validator == "oneOf" and alternatives:
+        return " or ".join(dict.fromkeys(c.message for c in alternatives))
+    return error.message
 
 
 def validate_site_spec(spec: dict, origin: str = "site spec", lines: dict | None = None) -> dict:
@@ -116,9 +146,11 @@ def validate_site_spec(spec: dict, origin: str = "site spec", lines: dict | None
         if e.validator == "additionalProperties" and isinstance(e.instance, dict):
             extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
             where = path + (extra[0],) if extra else path
-        errors.append((path, e.message, where))
+        errors.append((path, _message(e), where))
     if not errors:
-        errors = [(p, m, p) for p, m in _semantic_errors(spec)]
+        errors = [(p, m, p) for p, m in _semantic_errors(spec) + feature_errors(spec)]
+    if not errors:
+        errors = [(p, m, p) for p, m in _mapping_errors(spec)]
     if errors:
         site = spec.get("site") if isinstance(spec.get("site"), str) else None
         head = f"invalid {origin}" + (f" (site {site})" if site else "") + ":"
@@ -129,38 +161,12 @@ def validate_site_spec(spec: dict, origin: str = "site spec", lines: dict | None
             for p, msg, w in sorted(errors, key=lambda e: [str(x) for x in e[0]])
         ]
         raise ConfigError(head + "\n" + "\n".join(out))
-    problem = _mapping_errors(spec)
-    if problem:
-        raise ConfigError(problem)
     return spec
 
 
-def _yaml_lines(node, path=()) -> dict[tuple, int]:
-    """YAML path (keys and list indices) -> 1-based line where that value's key starts."""
-    out = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            out.update(_yaml_lines(v, (*path, k.value)))
-            out[(*path, k.value)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            out.update(_yaml_lines(v, (*path, i)))
-    return out
-
-
 def load_site_spec(path: str | Path) -> dict:
-    """Read and validate a site spec YAML file."""
-    path = Path(path)
-    try:
-        loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
-        try:
-            node = loader.get_single_node()  # one parse: the node has the line numbers
-            spec = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read site spec {path}: {exc}") from None
+    """Read (duplicate keys refused) and validate a site spec YAML file."""
+    spec, lines = load_yaml(path)
     if spec is not None and not isinstance(spec, dict):
         raise ConfigError(f"invalid site spec {path}: line 1: a mapping of keys is expected")
-    lines = _yaml_lines(node) if node is not None else {}
     return validate_site_spec(spec or {}, origin=f"site spec {path}", lines=lines)

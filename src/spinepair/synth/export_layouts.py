@@ -189,3 +189,67 @@ EAV_ENTITIES = {
     "toxicities": ("TOXICITY", None),
     "further_treatments": ("ADD_TX", None),
 }
+
+# Style E, a department workbook: sheet name and the title above each table's header.
+E_SHEETS = {
+    "patients": ("환자목록", "척추전이 방사선치료 환자 목록"),
+    "treatments": ("치료내역", "방사선치료 내역"),
+    "assessments": ("통증평가", "통증 평가 (VAS)"),
+    "prescriptions": ("진통제처방", "진통제 처방 내역"),
+    "imaging": ("영상검사", "추적 영상검사"),
+    "toxicities": ("부작용", "치료 관련 부작용"),
+    "further_treatments": ("추가치료", "추가 치료"),
+}
+E_EXPORTED = "출력일 2024.01.01  방사선종양학과"
+# Courses sheet: a two-row header; a group name over several columns is one merged cell.
+E_COURSE_HEADER = (
+    ("patient_id", "등록번호", None),
+    ("course", "치료차수", None),
+    ("modality", "치료방법", None),
+    ("machine", "장비", None),
+    ("start_date", "치료기간", "시작일"),
+    ("end_date", "치료기간", "종료일"),
+    ("prescription", "처방", "선량"),
+    ("isodose_pct", "처방", "등선량(%)"),
+    ("coverage_pct", "처방", "포함률(%)"),
+    ("levels", "치료부위", None),
+    ("intent", "치료목적", None),
+)
+E_PAIN_HEADER = {"patient_id": "등록번호", "date": "평가일", "vas": "통증(VAS)"}
+E_RX_HEADER = {
+    "patient_id": "등록번호",
+    "date": "처방일",
+    "analgesic": "진통제",
+    "ome_mg": "모르핀환산량(mg)",
+}
+E_TOX_HEADER = {"patient_id": "등록번호", "date": "발생일", "type": "부작용", "rtog_grade": "등급"}
+E_CODES = {
+    "sex": {"M": "남", "F": "여"},
+    "treatments.modality": {"SRS": "정위적방사선수술", "RT": "일반방사선치료"},
+    "analgesic": {
+        "none": "투약안함",
+        "otc": "일반진통제",
+        "steroid": "스테로이드",
+        "narcotic": "마약성",
+    },
+}
+E_MISSING = ("-", "N/A", "없음")  # the department's markers of an empty cell, used in turn
+E_OME_MISSING = 999
+E_EXCLUDED = "뇌전이"  # rows of the department's other patients, filtered out by the spec
+# Style F, an SPSS file per table: variable names and the value labels of coded variables.
+F_FILES = {
+    "patients": "F_patients.sav",
+    "treatments": "F_courses.sav",
+    "assessments": "F_pain.sav",
+    "imaging": "F_imaging.sav",
+    "toxicities": "F_toxicity.sav",
+    "further_treatments": "F_addtx.sav",
+}
+F_LABELLED = {  # CDM column -> its vocabulary, stored as codes 1..n labelled with CDM values
+    "patients": ("sex", "primary_tumor", "child_pugh", "prior_index_treatment", "arm"),
+    "treatments": ("modality", "intent"),
+    "assessments": ("analgesic",),
+    "imaging": ("modality", "finding"),
+    "toxicities": ("type",),
+    "further_treatments": ("type", "reason"),
+}

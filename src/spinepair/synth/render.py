@@ -1,6 +1,7 @@
-"""Write a site's truth as the raw export files of one of four hospital export styles.
+"""Write a site's truth as the raw export files of one of six hospital export styles.
 
-Styles (see DESIGN.md): ``wide_csv`` (A), ``xlsx`` (B), ``cp949_csv`` (C), ``long_eav`` (D).
+Styles (see DESIGN.md): ``wide_csv`` (A), ``xlsx`` (B), ``cp949_csv`` (C), ``long_eav`` (D),
+``department_xlsx`` (E, :mod:`.render_department`) and ``spss`` (F, :mod:`.render_spss`).
 Output is deterministic: same truth, same bytes (fixed xlsx timestamps, stable order).
 The truth has the six CDM tables with ``patient_id`` instead of ``patient_key`` and the
 identifiers ``name``, ``rrn``, ``phone`` in ``patients`` (no ``site``/``arm``).
@@ -9,13 +10,19 @@ identifiers ``name``, ``rrn``, ``phone`` in ``patients`` (no ``site``/``arm``).
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 
+from spinepair.synth.export_io import (
+    coded,
+    export_frame,
+    sorted_table,
+    text_column,
+    write_csv,
+    write_fixed_zip,
+)
 from spinepair.synth.export_layouts import (
     A_CODES,
     EAV_ENTITIES,
@@ -23,79 +30,34 @@ from spinepair.synth.export_layouts import (
     KO_CODES,
     KO_HEADERS,
 )
+from spinepair.synth.render_department import render_department
+from spinepair.synth.render_spss import render_spss
 
-STYLES = ("wide_csv", "xlsx", "cp949_csv", "long_eav")
-_FIXED_TIME = "2024-01-01T00:00:00Z"
-
-
-def _text(s: pd.Series, date_fmt: str = "%Y-%m-%d", scale: float = 1.0) -> pd.Series:
-    """Column as export text: dates formatted, numbers shortest-repr, missing -> ''."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return s.dt.strftime(date_fmt).fillna("")
-    if pd.api.types.is_float_dtype(s):
-        vals = s.astype("float64") * scale
-        return vals.map(lambda v: "" if pd.isna(v) else _num(v))
-    return s.astype("string").fillna("")
-
-
-def _num(v: float) -> str:
-    v = round(float(v), 6)
-    return str(int(v)) if v.is_integer() else repr(v)
-
-
-def _coded(df: pd.DataFrame, table: str, codes: dict) -> pd.DataFrame:
-    df = df.copy()
-    for col in df.columns:
-        cmap = codes.get(f"{table}.{col}", codes.get(col))
-        if cmap and not (col in ("type", "modality") and f"{table}.{col}" not in codes):
-            df[col] = df[col].map(cmap, na_action="ignore").astype("string")
-    return df
-
-
-def _export(
-    df: pd.DataFrame, table: str, headers: dict, date_fmt: str, doses_cgy: bool = False
-) -> pd.DataFrame:
-    out = pd.DataFrame(index=df.index)
-    for col, head in headers.items():
-        scale = 100.0 if doses_cgy and col == "total_dose_gy" else 1.0
-        out[head] = _text(df[col], date_fmt, scale)
-    return out.reset_index(drop=True)
-
-
-def _sorted(truth: dict, table: str) -> pd.DataFrame:
-    df = truth[table]
-    keys = ["patient_id"] + [
-        c for c in ("course", "date", "type", "finding", "level") if c in df.columns
-    ]
-    return df.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-def _write_csv(df: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
-    path.write_bytes(df.to_csv(index=False, lineterminator="\r\n").encode(encoding))
+STYLES = ("wide_csv", "xlsx", "cp949_csv", "long_eav", "department_xlsx", "spss")
 
 
 def _render_a(truth: dict, out: Path) -> None:
-    tabs = {t: _coded(_sorted(truth, t), t, A_CODES) for t in truth}
+    tabs = {t: coded(sorted_table(truth, t), t, A_CODES) for t in truth}
     for t, fname in (
         ("patients", "A_patients.csv"),
         ("treatments", "A_rt_courses.csv"),
         ("imaging", "A_imaging.csv"),
         ("further_treatments", "A_salvage.csv"),
     ):
-        _write_csv(_export(tabs[t], t, EN_HEADERS[t], "%Y-%m-%d"), out / fname)
+        write_csv(export_frame(tabs[t], t, EN_HEADERS[t], "%Y-%m-%d"), out / fname)
     # Pain follow-up: one row per patient, visits as column groups "V1 Date", "V1 VAS", ...
     pain = tabs["assessments"].sort_values(["patient_id", "date"], kind="stable")
     pain = pain.assign(visit=pain.groupby("patient_id").cumcount() + 1)
     ids = pd.Index(pain["patient_id"].drop_duplicates(), name="MRN")
     wide = pd.DataFrame(index=ids)
     for v in range(1, max(int(pain["visit"].max()) if len(pain) else 1, 1) + 1):
-        one = _export(
+        one = export_frame(
             pain[pain["visit"] == v], "assessments", EN_HEADERS["assessments"], "%Y-%m-%d"
         )
         one.index = pain.loc[pain["visit"] == v, "patient_id"].to_numpy()
         for head in EN_HEADERS["assessments"].values():
             wide[f"V{v} {head}"] = one[head].reindex(ids).fillna("").to_numpy()
-    _write_csv(wide.reset_index(), out / "A_pain_followup.csv")
+    write_csv(wide.reset_index(), out / "A_pain_followup.csv")
     # Toxicity: wide by type ("Nausea Grade", "Nausea Date"); k-th event of a type on row k.
     tox = tabs["toxicities"].sort_values(["patient_id", "date"], kind="stable")
     tox = tox.assign(k=tox.groupby(["patient_id", "type"]).cumcount())
@@ -104,9 +66,9 @@ def _render_a(truth: dict, out: Path) -> None:
     index = pd.MultiIndex.from_frame(rows)
     for ttype in A_CODES["toxicities.type"].values():
         sub = tox[tox["type"] == ttype].set_index(["patient_id", "k"])
-        wide[f"{ttype} Grade"] = _text(sub["rtog_grade"]).reindex(index).fillna("").to_numpy()
-        wide[f"{ttype} Date"] = _text(sub["date"]).reindex(index).fillna("").to_numpy()
-    _write_csv(wide, out / "A_toxicity.csv")
+        wide[f"{ttype} Grade"] = text_column(sub["rtog_grade"]).reindex(index).fillna("").to_numpy()
+        wide[f"{ttype} Date"] = text_column(sub["date"]).reindex(index).fillna("").to_numpy()
+    write_csv(wide, out / "A_toxicity.csv")
 
 
 def _render_b(truth: dict, out: Path) -> None:
@@ -122,9 +84,9 @@ def _render_b(truth: dict, out: Path) -> None:
         ("Salvage", "further_treatments", EN_HEADERS["further_treatments"]),
     )
     for title, table, headers in sheets:
-        df = _sorted(truth, table)
+        df = sorted_table(truth, table)
         sheet = book.create_sheet(title)
-        frame = _export(df, table, headers, "%d/%m/%Y", doses_cgy=True)
+        frame = export_frame(df, table, headers, "%d/%m/%Y", doses_cgy=True)
         frame = frame.rename(columns={"Total Dose (Gy)": "Total Dose (cGy)"})
         sheet.append(list(frame.columns))
         numeric = {
@@ -155,27 +117,7 @@ def _render_b(truth: dict, out: Path) -> None:
                     c.number_format = "dd/mm/yyyy"
     buf = io.BytesIO()
     book.save(buf)
-    _write_fixed_zip(buf.getvalue(), out / "B_spine_registry.xlsx")
-
-
-def _write_fixed_zip(data: bytes, path: Path) -> None:
-    """Rewrite a zip with fixed entry timestamps and fixed document dates."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
-                    rb"\g<1>" + _FIXED_TIME.encode(),
-                    content,
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, content)
-    path.write_bytes(buf.getvalue())
+    write_fixed_zip(buf.getvalue(), out / "B_spine_registry.xlsx")
 
 
 def _render_c(truth: dict, out: Path) -> None:
@@ -188,14 +130,14 @@ def _render_c(truth: dict, out: Path) -> None:
         ("further_treatments", "C_addtx.csv"),
     )
     for table, fname in files:
-        df = _coded(_sorted(truth, table), table, KO_CODES)
-        _write_csv(_export(df, table, KO_HEADERS[table], "%Y.%m.%d"), out / fname, "cp949")
+        df = coded(sorted_table(truth, table), table, KO_CODES)
+        write_csv(export_frame(df, table, KO_HEADERS[table], "%Y.%m.%d"), out / fname, "cp949")
 
 
 def _render_d(truth: dict, out: Path) -> None:
     parts = []
     for table, (entity, inst_col) in EAV_ENTITIES.items():
-        df = _sorted(truth, table)
+        df = sorted_table(truth, table)
         if inst_col:
             seq = df[inst_col].astype("string")
         else:
@@ -209,7 +151,7 @@ def _render_d(truth: dict, out: Path) -> None:
                         "ENTITY": entity,
                         "SEQ": seq.to_numpy(),
                         "ATTR": col.upper(),
-                        "VALUE": _text(df[col], "%Y%m%d").to_numpy(),
+                        "VALUE": text_column(df[col], "%Y%m%d").to_numpy(),
                         "_t": list(EAV_ENTITIES).index(table),
                         "_i": range(len(df)),
                         "_p": pos,
@@ -218,7 +160,7 @@ def _render_d(truth: dict, out: Path) -> None:
             )
     long = pd.concat(parts, ignore_index=True)
     long = long[long["VALUE"] != ""].sort_values(["PT_NO", "_t", "_i", "_p"], kind="stable")
-    _write_csv(long.drop(columns=["_t", "_i", "_p"]), out / "D_cdw_extract.csv")
+    write_csv(long.drop(columns=["_t", "_i", "_p"]), out / "D_cdw_extract.csv")
 
 
 _RENDERERS = {
@@ -226,6 +168,8 @@ _RENDERERS = {
     "xlsx": _render_b,
     "cp949_csv": _render_c,
     "long_eav": _render_d,
+    "department_xlsx": render_department,
+    "spss": render_spss,
 }
 
 

@@ -54,7 +54,9 @@ class Checks:
         frame = pd.DataFrame(
             {
                 "site": self.site,
-                "file": sub["_file"],
+                "file": sub[f"_file.{column}"].fillna(sub["_file"])
+                if f"_file.{column}" in sub
+                else sub["_file"],
                 "row": sub[rowcol].astype("int64"),
                 "column": sub.get(f"_col.{column}", column),
                 "cdm_column": column,

@@ -55,9 +55,36 @@ def check_same_person(chk: Checks, raw: pd.DataFrame, pats: pd.DataFrame) -> Non
         chk.fail(raw, "patients", clash, column, "same_person", detail)
 
 
-def check_arm(chk: Checks, raw: pd.DataFrame, tx: pd.DataFrame, arm: str) -> None:
-    """Every primary course is of the site's declared arm."""
-    chk.register("arm_modality", "treatments", "modality", f"primary course modality = {arm}")
-    bad = (tx["intent"] == "primary") & tx["modality"].notna() & (tx["modality"] != arm)
-    detail = f"a primary course of another modality than the site's declared arm {arm}"
-    chk.fail(raw, "treatments", bad, "modality", "arm_modality", detail, raw["modality"])
+def check_arm(chk: Checks, raw: dict, parsed: dict, arm) -> pd.Series:
+    """Each patient's arm (the site's, a patients column or the primary course's modality);
+    every primary course is of its patient's arm, and every patient has an arm."""
+    tx, pats = parsed["treatments"], parsed["patients"]
+    primary = tx[(tx["intent"] == "primary") & tx["modality"].notna()]
+    first = primary.drop_duplicates(RAW_ID_FIELD).set_index(RAW_ID_FIELD)["modality"]
+    if arm == {"from": "primary_course"}:
+        arms = pats[RAW_ID_FIELD].map(first).astype("string")
+        chk.register("arm_present", "patients", RAW_ID_FIELD, "a primary course gives the arm")
+        detail = "no primary course with a modality: the patient's arm is unknown"
+        chk.fail(raw["patients"], "patients", arms.isna(), RAW_ID_FIELD, "arm_present", detail)
+    elif arm == {"from": "column"}:
+        arms = pats["arm"].astype("string")
+    else:
+        arms = pd.Series(arm, index=pats.index, dtype="string")
+    by_id = pd.Series(arms.to_numpy(), index=pats[RAW_ID_FIELD].to_numpy())
+    own = tx[RAW_ID_FIELD].map(by_id[~by_id.index.duplicated()].dropna())
+    chk.register("arm_modality", "treatments", "modality", "primary course modality = arm")
+    bad = (tx["intent"] == "primary") & tx["modality"].notna() & own.notna()
+    bad &= tx["modality"] != own
+    detail = "a primary course of another modality than the patient's arm " + own.astype("string")
+    if isinstance(arm, str):
+        detail = f"a primary course of another modality than the site's declared arm {arm}"
+    chk.fail(
+        raw["treatments"],
+        "treatments",
+        bad,
+        "modality",
+        "arm_modality",
+        detail,
+        raw["treatments"]["modality"],
+    )
+    return arms

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spinepair.contracts.cdm import ADAPTER_FIELDS, RAW_ID_FIELD, TABLES, Column
+from spinepair.contracts.cdm import ADAPTER_FIELDS, ARMS, RAW_ID_FIELD, TABLES, Column
 from spinepair.ingest.checks.collector import Checks
 from spinepair.ingest.checks.plausibility import check_sentinel
 from spinepair.ingest.dates import parse_dates
@@ -24,10 +24,30 @@ SHEET_JUNK = r"=|#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|ERROR
 EXCEL_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
 
 
-def date_formats(spec: dict) -> list[str]:
-    """The formats a site's dates are read in (real date cells too, when declared)."""
-    formats = list(spec.get("date_formats", ["%Y-%m-%d"]))
+# Excel's (1900 system) serial day 0; a General cell holding 41132 is 2012-08-12.
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_SERIAL = r"[0-9]{1,6}(?:\.0+)?"
+WHOLE_NUMBER_CELL = r"-?[0-9]+\.0+"  # how a whole-number spreadsheet cell reads: 1.0
+
+
+def date_formats(spec: dict, table: str = "", column: str = "", source: int | None = None):
+    """The formats a date column is read in: the column's own, else its source's, else the
+    site's (real date cells too, when declared)."""
+    own = spec.get("dates", {}).get(f"{table}.{column}", {}).get("formats")
+    src = spec["sources"][source] if source is not None and "sources" in spec else {}
+    formats = list(own or src.get("date_formats") or spec.get("date_formats", ["%Y-%m-%d"]))
     return formats + EXCEL_DATE_FORMATS if spec.get("excel_dates") else formats
+
+
+def code_lookup(s: pd.Series, codemap: dict) -> pd.Series:
+    """The code map's value of each raw value (NA when none); a whole-number cell such as
+    ``1.0`` matches the code ``1``."""
+    keys = {str(k): str(v) for k, v in codemap.items()}
+    out = s.map(keys, na_action="ignore").astype("string")
+    whole = s.str.fullmatch(WHOLE_NUMBER_CELL, na=False).astype(bool) & out.isna()
+    if whole.any():
+        out[whole] = s[whole].str.replace(r"\.0+$", "", regex=True).map(keys).astype("string")
+    return out
 
 
 def parse_table(
@@ -42,15 +62,15 @@ def parse_table(
     out = pd.DataFrame(index=raw.index)
     codes, units = spec.get("codes", {}), spec.get("units", {})
     missing = spec.get("missing_codes", {})
-    formats = date_formats(spec)
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     pid = raw[RAW_ID_FIELD]
     chk.register("required", table, RAW_ID_FIELD, "patient id present")
     chk.fail(raw, table, pid.isna(), RAW_ID_FIELD, "required", "missing patient id")
     out[RAW_ID_FIELD] = pid
-    for col in TABLES[table]:
-        if col.name in ("patient_key", *ADAPTER_FIELDS):
-            continue
+    columns = [c for c in TABLES[table] if c.name not in ("patient_key", *ADAPTER_FIELDS)]
+    if table == "patients" and spec.get("arm") == {"from": "column"}:
+        columns.insert(0, Column("arm", "cat", values=ARMS))
+    for col in sorted(columns, key=lambda c: c.name != "fractions"):  # doses per fraction
         s, name = raw[col.name], col.name
         chk.register("spreadsheet_value", table, name, "not a spreadsheet error or formula")
         text = s if isinstance(s.dtype, pd.StringDtype) else s.astype("string")
@@ -59,20 +79,25 @@ def parse_table(
         chk.fail(raw, table, junk, name, "spreadsheet_value", detail, s)
         declared = _is_code(s, missing.get(f"{table}.{name}", []), col.kind in ("int", "float"))
         s = s.mask(junk | declared)
+        codemap = codes.get(f"{table}.{name}")
+        if codemap and col.kind != "cat":  # listed codes translated, other values as they are
+            s = code_lookup(s, codemap).fillna(s)
         if col.kind == "cat":
-            parsed = _category(chk, table, raw, col, s, codes.get(f"{table}.{name}"))
+            parsed = _category(chk, table, raw, col, s, codemap)
         elif col.kind == "date":
-            parsed = _date(chk, table, raw, name, s, formats, today)
+            parsed = _date(chk, spec, table, raw, name, s, today)
         elif col.kind in ("int", "float"):
             check_sentinel(chk, table, raw, name, s, limits)
-            parsed = _number(chk, table, raw, col, s, units.get(f"{table}.{name}", "Gy"))
+            unit = units.get(f"{table}.{name}", "Gy")
+            per = out["fractions"] if unit.endswith("per fraction") else None
+            parsed = _number(chk, table, raw, col, s, unit, per)
         else:
             parsed = s.astype("string")
         if not col.nullable:
             chk.register("required", table, name, f"{name} present")
             chk.fail(raw, table, raw[name].isna() | declared, name, "required", "missing value")
         out[name] = parsed
-    return out
+    return out[[RAW_ID_FIELD, *[c.name for c in columns]]]
 
 
 def _is_code(s: pd.Series, codes: list[str], numeric: bool) -> pd.Series:
@@ -89,7 +114,7 @@ def _category(chk: Checks, table, raw, col: Column, s: pd.Series, codemap) -> pd
     name = col.name
     if codemap:
         orig = s
-        s = s.map(codemap, na_action="ignore").astype("string").where(s.notna())
+        s = code_lookup(s, codemap).where(s.notna())
         chk.register("vocabulary", table, name, f"code in {sorted(codemap)}")
         detail = f"unknown code (known: {', '.join(sorted(codemap))})"
         chk.fail(raw, table, s.isna() & orig.notna(), name, "vocabulary", detail, orig)
@@ -102,11 +127,40 @@ def _category(chk: Checks, table, raw, col: Column, s: pd.Series, codemap) -> pd
     return s.astype("string")
 
 
-def _date(chk: Checks, table, raw, name: str, s: pd.Series, formats, today) -> pd.Series:
-    out = parse_dates(s.astype("string"), formats)
-    shown = " or ".join(formats)
-    chk.register("date", table, name, f"date in format {shown}")
-    detail = f"not a date in format {shown}"
+def read_dates(spec: dict, table: str, name: str, s: pd.Series, sources: pd.Series):
+    """Dates of a raw column, each row in its source's formats (see :func:`date_formats`),
+    Excel serial day numbers where the spec declares them; and what each row accepted."""
+    text = s.astype("string")
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    serial = spec.get("dates", {}).get(f"{table}.{name}", {}).get("excel_serial", False)
+    if serial:
+        hit = text.str.fullmatch(EXCEL_SERIAL, na=False).astype(bool)
+        days = pd.to_numeric(text[hit]).astype("int64")
+        out[hit] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+    shown = {}
+    for src, idx in sources.groupby(sources).groups.items():
+        formats = date_formats(spec, table, name, None if src < 0 else int(src))
+        shown[src] = " or ".join(dict.fromkeys(f for f in formats if f not in EXCEL_DATE_FORMATS))
+        if spec.get("excel_dates"):
+            shown[src] += " (or a date cell)"
+        rest = out.loc[idx].isna()
+        out.loc[rest[rest].index] = parse_dates(text.loc[rest[rest].index], formats)
+    what = pd.Series(sources.map(shown), index=s.index, dtype="string")
+    if serial:
+        what = what + " or an Excel serial day number"
+    return out, what
+
+
+def _date(chk: Checks, spec: dict, table, raw, name: str, s: pd.Series, today) -> pd.Series:
+    sources = raw["_src"].fillna(-1) if "_src" in raw else pd.Series(-1, index=raw.index)
+    out, what = read_dates(spec, table, name, s, sources)
+    chk.register("date", table, name, "date in the declared formats")
+    detail = "not a date in format " + what
+    serial = spec.get("dates", {}).get(f"{table}.{name}", {}).get("excel_serial", False)
+    if not serial:  # a General cell holding a day number: declare excel_serial
+        number = s.astype("string").str.fullmatch(EXCEL_SERIAL, na=False).astype(bool)
+        hint = f" (an Excel serial day number? declare dates: {table}.{name}: excel_serial: true)"
+        detail = detail.mask(number, detail + hint)
     chk.fail(raw, table, out.isna() & s.notna(), name, "date", detail, s)
     chk.register("date_range", table, name, f"{DATE_MIN:%Y-%m-%d} <= {name}")
     early = out.notna() & (out < DATE_MIN)
@@ -119,7 +173,8 @@ def _date(chk: Checks, table, raw, name: str, s: pd.Series, formats, today) -> p
     return out.dt.normalize().where(~early & ~future)
 
 
-def _number(chk: Checks, table, raw, col: Column, s: pd.Series, unit: str) -> pd.Series:
+def _number(chk: Checks, table, raw, col: Column, s: pd.Series, unit: str, per=None):
+    """A number in the CDM unit: cGy / 100, a dose per fraction times ``per`` (fractions)."""
     name = col.name
     num = pd.to_numeric(s, errors="coerce").astype("Float64")
     chk.register("number", table, name, "a number")
@@ -129,7 +184,9 @@ def _number(chk: Checks, table, raw, col: Column, s: pd.Series, unit: str) -> pd
         comma = s.str.contains(",", regex=False, na=False).astype(bool)
         why = why.mask(comma, "not a number (digit grouping or decimal comma? write 1200.5)")
     chk.fail(raw, table, bad, name, "number", why, s)
-    if unit == "cGy":
+    if per is not None:
+        num = num * per.astype("Float64")
+    if unit.startswith("cGy"):
         num = num / 100
     if col.kind == "int":
         chk.register("integer", table, name, "a whole number")
