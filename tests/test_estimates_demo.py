@@ -43,9 +43,15 @@ def check_survival_and_competing(ard: pd.DataFrame) -> None:
         assert hr["value"] == one(ard, "survival", ep, "cox_hr", arm="all")["value"]
         for statistic in ("hr_cluster", "lr_p", "score_p", "zph_p", "rmst_difference"):
             assert len(select(ard, "survival", ep, statistic=statistic)) == 1, (ep, statistic)
-        flow = select(ard, "flow", ep, statistic="n_analysed")
+        flow = select(ard, "flow", ep, statistic="n_analysed").set_index("arm")["value"]
         pairs = one(ard, "survival", ep, "pairs", arm="all")["value"]
-        assert sorted(flow["arm"]) == sorted(ARMS) and (flow["value"] == pairs).all()
+        assert sorted(flow.index) == sorted(ARMS)
+        # the analysed of each arm are its patients described: the members of the pairs, or,
+        # for a set described per arm, every patient of the arm in the set
+        for arm in ARMS:
+            assert flow[arm] == one(ard, "survival", ep, "n", arm=arm)["value"]
+            if not (CONFIG["analysis"].get("analysis_sets") or {}).get(ep):
+                assert flow[arm] == pairs
     outside = one(ard, "survival", "lc", "pairs_outside_set")["value"]
     assert outside > 0  # demo patients without follow-up MRI
     for key in CONFIG["analysis"]["competing_risks"]:

@@ -168,7 +168,8 @@ def test_masking_small_counts_reruns_tables_and_findings_only(study):
         cfg["analysis"]["mask_below"] = 5
 
     edit_config(study, mask)
-    assert dry_run_jobs(study) == {"tables": 1, "findings": 1, "all": 1}
+    # the summary's HTML page for the report follows the summary
+    assert dry_run_jobs(study) == {"tables": 1, "findings": 1, "report_page": 1, "all": 1}
     snakemake(study)
     table2 = (study / "results" / "tables" / "table2.md").read_text()
     assert "<5" in table2 and "Counts below 5 are shown as <5." in table2
@@ -180,8 +181,12 @@ def test_figure_option_change_reruns_only_the_figure_jobs(study):
         cfg["analysis"]["figures"]["dpi"] = 150
 
     edit_config(study, smaller)
-    endpoints = yaml.safe_load((study / "config" / "config.yaml").read_text())["analysis"]
-    assert dry_run_jobs(study) == {"km_figure": len(endpoints["endpoints"]), "all": 1}
+    analysis = yaml.safe_load((study / "config" / "config.yaml").read_text())["analysis"]
+    assert dry_run_jobs(study) == {
+        "km_figure": len(analysis["endpoints"]),
+        "cif_figure": len(analysis["competing_risks"]),
+        "all": 1,
+    }
 
 
 def test_sensitivity_variant_change_reruns_only_that_variant_and_the_summary(study):
