@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from spinepair.errors import ConfigError
 from spinepair.matching import match as matching
-from spinepair.matching.match import check_matching_spec, match
+from spinepair.matching.match import match
+from spinepair.matching.spec import check_matching_spec
 
 SPEC = {
     "method": "optimal",
