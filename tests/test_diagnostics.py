@@ -14,8 +14,8 @@ from spinepair.analysis.diagnostics import (
     grade,
     informative,
     markdown,
-    summary_lines,
 )
+from spinepair.analysis.findings import summary_lines
 from spinepair.analysis.power_analysis import endpoint_power, sentence
 from tests.test_stats_adjusted import X1, X2, Y1, Y2
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from spinepair.analysis.sensitivity import StudySettings, run_study
+from spinepair.analysis.sensitivity import StudySettings, derive_sites, run_study
 from spinepair.contracts.cdm import TABLE_NAMES
 
 pytestmark = pytest.mark.workflow
@@ -20,7 +20,7 @@ def test_in_process_study_equals_the_primary_jobs(demo_run):
         s: {t: pd.read_parquet(res / "ingested" / s / f"{t}.parquet") for t in TABLE_NAMES}
         for s in cfg["sites"]
     }
-    _, pairs, result = run_study(tables, StudySettings.of(cfg))
+    _, pairs, result = run_study(derive_sites(tables, cfg["endpoints"]), StudySettings.of(cfg))
     pd.testing.assert_frame_equal(
         pairs.reset_index(drop=True), pd.read_parquet(res / "matched" / "pairs.parquet")
     )

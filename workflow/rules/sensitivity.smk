@@ -49,6 +49,8 @@ rule sensitivity:
         tables=lambda wc: table_settings(variant_config(config, wc.variant)),
         analysis=lambda wc: analysis_settings(variant_config(config, wc.variant)),
         compare=SENSITIVITY.get("compare", []),
+        rederive=lambda wc: variant_config(config, wc.variant)["endpoints"]
+        != config["endpoints"],
         code=code("sensitivity"),
     script:
         "../scripts/sensitivity.py"

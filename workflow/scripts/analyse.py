@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from spinepair.analysis.analyse import analyse, arms_of, read_paired_derived
+from spinepair.analysis.analyse import analyse, read_paired_derived
+from spinepair.analysis.settings import arms_of
 from spinepair.jobs.jobio import run, write_csv, write_parquet
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.analysis.analyse import arms_of
 from spinepair.analysis.ard import select
+from spinepair.analysis.settings import arms_of
 from spinepair.jobs.jobio import atomic_path, run
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from spinepair.analysis.analyse import arms_of
 from spinepair.analysis.diagnostics import diagnostics, markdown
+from spinepair.analysis.settings import arms_of
 from spinepair.jobs.jobio import log, run, write_csv, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

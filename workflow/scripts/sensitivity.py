@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.analysis.sensitivity import StudySettings, run_variant
+from spinepair.analysis.sensitivity import StudySettings, derive_sites, run_variant
 from spinepair.contracts.cdm import TABLE_NAMES
 from spinepair.jobs.jobio import log, run, write_parquet
 
@@ -13,11 +13,16 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 def work():
     prm = sm.params
-    folders = dict.fromkeys(Path(p).parent for p in sm.input.ingested)
-    site_tables = {
-        folder.name: {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
-        for folder in folders
-    }
+    primary = {Path(p).stem: pd.read_parquet(p) for p in sm.input.derived}
+    if prm.rederive:
+        folders = dict.fromkeys(Path(p).parent for p in sm.input.ingested)
+        site_tables = {
+            folder.name: {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
+            for folder in folders
+        }
+        site_derived = derive_sites(site_tables, prm.endpoints)
+    else:  # the primary endpoints: the derive jobs' rows are this variant's
+        site_derived = primary
     settings = StudySettings(
         endpoints=dict(prm.endpoints),
         eligibility=list(prm.eligibility),
@@ -26,12 +31,13 @@ def work():
         tables={name: dict(decl) for name, decl in prm.tables.items()},
         analysis=dict(prm.analysis),
     )
-    compare = list(prm.compare)
-    primary = pd.concat(
-        [pd.read_parquet(p, columns=["patient_key", *compare]) for p in sm.input.derived],
-        ignore_index=True,
+    result = run_variant(
+        sm.wildcards.variant,
+        site_derived,
+        settings,
+        pd.concat(primary.values(), ignore_index=True),
+        list(prm.compare),
     )
-    result = run_variant(sm.wildcards.variant, site_tables, settings, primary, compare)
     log.info("variant %s: %d pairs", sm.wildcards.variant, len(result.pairs))
     write_parquet(result.ard, sm.output.ard)
     write_parquet(result.pairs, sm.output.pairs)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.analysis.analyse import arms_of
+from spinepair.analysis.settings import arms_of
 from spinepair.analysis.tables import render_tables
 from spinepair.jobs.jobio import run
 from spinepair.report.publish import write_table

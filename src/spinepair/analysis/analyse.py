@@ -28,11 +28,6 @@ class Analysis:
     ard: pd.DataFrame
 
 
-def arms_of(study: dict) -> tuple[str, str]:
-    """(index arm, comparator arm) named by the study config's ``study`` section."""
-    return str(study["index_arm"]), str(study["comparator_arm"])
-
-
 def read_paired_derived(derived_paths, pairs: pd.DataFrame) -> pd.DataFrame:
     """Derived rows of the patients in pairs only (memory follows the pairs, not the sites)."""
     keys = pd.concat([pairs["index_key"], pairs["comparator_key"]]).astype(str).tolist()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 
 import pandas as pd
-import yaml
 
-from spinepair.contracts.cdm import SCHEMA_DIR, parse_columns
+from spinepair.contracts.cdm import SCHEMA_DIR, parse_columns, read_yaml
 from spinepair.contracts.stages import column_dtypes, load_stage_schema
 from spinepair.errors import SpinepairError
 
 NA = float("nan")
 PRIMARY = "primary"
+CHANGES_TABLE = "sensitivity"  # the ARD table of category changes a sensitivity variant makes
 
 
 class ArdLookupError(SpinepairError, KeyError):
@@ -25,13 +25,11 @@ class ArdLookupError(SpinepairError, KeyError):
 
 
 @functools.cache
-def _contract():
-    spec = yaml.safe_load((SCHEMA_DIR / "ard.yaml").read_text(encoding="utf-8"))
-    cols = parse_columns(spec["columns"])
-    return [c.name for c in cols], column_dtypes(cols), load_stage_schema("ard.yaml")
+def _columns_and_dtypes():
+    cols = parse_columns(read_yaml(SCHEMA_DIR / "ard.yaml")["columns"])
+    return [c.name for c in cols], column_dtypes(cols)
 
 
-COLUMNS = _contract()[0]
 FLOATS = ("time", "value", "lower", "upper", "p")  # plain floats (NaN, not NA) once validated
 
 
@@ -70,12 +68,13 @@ class ArdRows:
 def to_frame(parts) -> pd.DataFrame:
     """The validated ARD of one or more :class:`ArdRows` (in the order given); its numbers
     are plain floats (NaN when missing), counts nullable integers."""
-    names, dtypes, schema = _contract()
+    names, dtypes = _columns_and_dtypes()
     rows = [r for part in parts for r in part.rows]
     frame = pd.DataFrame(rows, columns=names)
     for col in FLOATS:
         frame[col] = pd.to_numeric(frame[col]).astype(float)
-    return schema.validate(frame.astype(dtypes)).astype({c: float for c in FLOATS})
+    validated = load_stage_schema("ard.yaml").validate(frame.astype(dtypes))
+    return validated.astype({c: float for c in FLOATS})
 
 
 def select(ard: pd.DataFrame, table: str, row: str | None = None, **where) -> pd.DataFrame:

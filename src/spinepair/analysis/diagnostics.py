@@ -29,7 +29,7 @@ from spinepair import stats
 from spinepair.analysis.adjusted import EFFECT, adjusted_rows, endpoint_sides
 from spinepair.analysis.ard import ArdRows, select, to_frame
 from spinepair.analysis.power_analysis import endpoint_power, sentence
-from spinepair.analysis.table_stats import row_key
+from spinepair.analysis.settings import row_key
 
 SECTIONS = {
     "balance": "Balance after matching",
@@ -271,30 +271,3 @@ def markdown(frame: pd.DataFrame, title: str = "Study diagnostics") -> str:
     for section, bullets in lines(frame).items():
         text += [f"## {section}", "", *bullets, ""]
     return "\n".join(text)
-
-
-def summary_lines(frame: pd.DataFrame) -> list[str]:
-    """The diagnostics part of results/summary.md: every check that is not PASS (and the
-    largest |SMD|), per endpoint the estimate adjusted for the most imbalanced covariate and
-    for the prognostic ones together, and the pairs-needed sentences."""
-    shown = frame[frame["message"] != ""]
-    checks = shown[(shown["table"] == "diagnostics")]
-    checks = checks[(checks["status"] != "PASS") | (checks["statistic"] == "max_abs_smd")]
-    adjusted = shown[shown["table"] == "adjusted"]
-    first = adjusted["variable"].iloc[0] if len(adjusted) else ""
-    adjusted = adjusted[
-        (adjusted["variable"] == first) | adjusted["variable"].str.contains(" + ", regex=False)
-    ]
-    power = shown[shown["table"] == "power"]
-    out = []
-    for title, rows in (
-        ("Study diagnostics (results/diagnostics.md)", checks),
-        ("Adjusted for imbalanced covariates", adjusted),
-        ("Pairs needed", power),
-    ):
-        if len(rows):
-            bullets = [
-                f"- {r.status + ': ' if r.status else ''}{r.message}" for r in rows.itertuples()
-            ]
-            out += ["", f"## {title}", "", *bullets]
-    return out

@@ -12,8 +12,7 @@ import pandas as pd
 
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
-from spinepair.analysis.diagnostics import summary_lines
-from spinepair.analysis.table_stats import row_key
+from spinepair.analysis.settings import row_key
 from spinepair.analysis.tables import SHORT, fmt_p
 from spinepair.report.publish import mask_count
 
@@ -104,13 +103,40 @@ class _Lines:
         return lines
 
 
+def summary_lines(frame: pd.DataFrame) -> list[str]:
+    """The diagnostics part of results/summary.md: every check that is not PASS (and the
+    largest |SMD|), per endpoint the estimate adjusted for the most imbalanced covariate and
+    for the prognostic ones together, and the pairs-needed sentences."""
+    shown = frame[frame["message"] != ""]
+    checks = shown[(shown["table"] == "diagnostics")]
+    checks = checks[(checks["status"] != "PASS") | (checks["statistic"] == "max_abs_smd")]
+    adjusted = shown[shown["table"] == "adjusted"]
+    first = adjusted["variable"].iloc[0] if len(adjusted) else ""
+    adjusted = adjusted[
+        (adjusted["variable"] == first) | adjusted["variable"].str.contains(" + ", regex=False)
+    ]
+    power = shown[shown["table"] == "power"]
+    out = []
+    for title, rows in (
+        ("Study diagnostics (results/diagnostics.md)", checks),
+        ("Adjusted for imbalanced covariates", adjusted),
+        ("Pairs needed", power),
+    ):
+        if len(rows):
+            bullets = [
+                f"- {r.status + ': ' if r.status else ''}{r.message}" for r in rows.itertuples()
+            ]
+            out += ["", f"## {title}", "", *bullets]
+    return out
+
+
 def summary_markdown(
     ard: pd.DataFrame, tables: dict, arms, params: dict, diagnostics: pd.DataFrame | None = None
 ) -> str:
     """The findings (see the module docstring); ``tables`` = the study config's table
     declarations, ``params`` = its ``analysis`` section (``endpoints``, ``mask_below``);
     ``diagnostics`` (results/diagnostics.csv) adds the diagnostics, adjusted estimates and
-    pairs needed (:func:`spinepair.analysis.diagnostics.summary_lines`)."""
+    pairs needed (:func:`summary_lines`)."""
     lines = _Lines(ard, arms, params.get("mask_below"))
     out = ["# Findings", ""]
     for name, decl in tables.items():

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import functools
 
-import yaml
-
-from spinepair.contracts.cdm import SCHEMA_DIR, VOCABULARIES
+from spinepair.contracts.cdm import SCHEMA_DIR, VOCABULARIES, read_yaml
 
 
 @functools.cache
 def _derived_columns() -> dict:
-    spec = yaml.safe_load((SCHEMA_DIR / "derived.yaml").read_text(encoding="utf-8"))
+    spec = read_yaml(SCHEMA_DIR / "derived.yaml")
     return spec["columns"]
 
 
 @functools.cache
 def _labels() -> dict[str, dict[str, str]]:
-    spec = yaml.safe_load((SCHEMA_DIR / "cdm.yaml").read_text(encoding="utf-8"))
+    spec = read_yaml(SCHEMA_DIR / "cdm.yaml")
     return {
         name: {str(k): str(v) for k, v in mapping.items()}
         for name, mapping in (spec.get("labels") or {}).items()

@@ -3,10 +3,12 @@ named variant of the study config.
 
 A variant (config ``sensitivity.variants.<name>``) has a ``description`` and ``overrides``,
 deep-merged into the study config by :func:`deep_merge` (mappings merged key by key, lists
-and scalars replaced whole, null removes a key). :func:`run_variant` runs the pure library stages in-process on
-the ingested tables of every site and returns the variant's ARD (``variant`` = its name),
-its pairs, and :func:`category_changes`: how many matched patients a variant moves to another
-category of a declared derived column (e.g. pain response) compared with the primary analysis.
+and scalars replaced whole, null removes a key). :func:`run_variant` runs the pure library
+stages in-process on the derived rows of every site (:func:`derive_sites` of the ingested
+tables, or the derive jobs' rows when the variant keeps the primary endpoints) and returns the
+variant's ARD (``variant`` = its name), its pairs, and :func:`category_changes`: how many
+matched patients a variant moves to another category of a declared derived column (e.g. pain
+response) compared with the primary analysis.
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from spinepair.analysis.analyse import analyse
-from spinepair.analysis.ard import ArdRows, to_frame
+from spinepair.analysis.ard import CHANGES_TABLE, ArdRows, to_frame
 from spinepair.analysis.settings import analysis_settings, table_settings
 from spinepair.cohort.eligibility import select
 from spinepair.endpoints.derive import derive_site
 from spinepair.matching.study import run_match
-
-CHANGES_TABLE = "sensitivity"
 
 
 @dataclass
@@ -58,15 +58,18 @@ class VariantResult:
     pairs: pd.DataFrame
 
 
-def run_study(site_tables: dict[str, dict[str, pd.DataFrame]], settings: StudySettings):
-    """(derived rows of every site, matched pairs, analysis) of ``settings``: derive and select
-    per site, match pooled, analyse the pairs: the library calls of the primary jobs."""
-    derived, cohorts = [], []
-    for tables in site_tables.values():
-        site_derived = derive_site(tables, dict(settings.endpoints))
-        derived.append(site_derived)
-        cohorts.append(select(site_derived, list(settings.eligibility))[0])
-    derived = pd.concat(derived, ignore_index=True)
+def derive_sites(
+    site_tables: dict[str, dict[str, pd.DataFrame]], endpoints: dict
+) -> dict[str, pd.DataFrame]:
+    """The derived rows of every site (the derive stage per site)."""
+    return {site: derive_site(tables, dict(endpoints)) for site, tables in site_tables.items()}
+
+
+def run_study(site_derived: dict[str, pd.DataFrame], settings: StudySettings):
+    """(derived rows of every site, matched pairs, analysis) of ``settings``: select per site,
+    match pooled, analyse the pairs: the library calls of the primary jobs after derive."""
+    cohorts = [select(d, list(settings.eligibility))[0] for d in site_derived.values()]
+    derived = pd.concat(site_derived.values(), ignore_index=True)
     stage = run_match(
         derived, pd.concat(cohorts, ignore_index=True), dict(settings.matching), *settings.arms
     )
@@ -76,14 +79,14 @@ def run_study(site_tables: dict[str, dict[str, pd.DataFrame]], settings: StudySe
 
 def run_variant(
     name: str,
-    site_tables: dict[str, dict[str, pd.DataFrame]],
+    site_derived: dict[str, pd.DataFrame],
     settings: StudySettings,
     primary_derived: pd.DataFrame,
     compare: list[str],
 ) -> VariantResult:
     """The variant ``name`` of the study: its ARD (analysis rows and the category changes of
     the ``compare`` columns vs ``primary_derived``, all with ``variant`` = ``name``) and pairs."""
-    derived, pairs, result = run_study(site_tables, settings)
+    derived, pairs, result = run_study(site_derived, settings)
     changes = category_changes(primary_derived, derived, pairs, compare, settings.arms)
     ard = pd.concat([result.ard, to_frame([changes])], ignore_index=True)
     return VariantResult(ard.assign(variant=name), pairs)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spinepair.analysis.ard import PRIMARY, select
-from spinepair.analysis.sensitivity import CHANGES_TABLE
+from spinepair.analysis.ard import CHANGES_TABLE, PRIMARY, select
 from spinepair.analysis.tables import fmt_estimate, fmt_p
 
 COLUMNS = [

@@ -12,6 +12,20 @@ TABLE_RENDERING_ONLY = ("title", "footnotes", "ungraded_note")
 ANALYSIS_KEYS_NOT_IN_ARD = ("mask_below", "figures", "diagnostics", "adjust", "power")
 
 
+def arms_of(study: dict) -> tuple[str, str]:
+    """(index arm, comparator arm) named by the study config's ``study`` section."""
+    return str(study["index_arm"]), str(study["comparator_arm"])
+
+
+def row_key(spec: dict) -> str:
+    """The key of a declared row in its table and in the ARD (``key``, else its variable)."""
+    if "key" in spec:
+        return str(spec["key"])
+    if spec["kind"] == "within_arm":
+        return f"{spec['before']}_vs_{spec['variable']}"
+    return str(spec["variable"])
+
+
 def table_settings(config: dict) -> dict:
     """The table declarations without titles and footnotes."""
     return {

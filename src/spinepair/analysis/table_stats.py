@@ -34,18 +34,10 @@ from spinepair import stats
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import NA, ArdRows
 from spinepair.analysis.estimates import Companion, checked, companions
+from spinepair.analysis.settings import row_key
 from spinepair.matching.balance import balance_table
 
 PAIRED = ("paired_t", "wilcoxon", "mcnemar", "bowker")
-
-
-def row_key(spec: dict) -> str:
-    """The key of a declared row in its table and in the ARD (``key``, else its variable)."""
-    if "key" in spec:
-        return str(spec["key"])
-    if spec["kind"] == "within_arm":
-        return f"{spec['before']}_vs_{spec['variable']}"
-    return str(spec["variable"])
 
 
 def flag(s: pd.Series) -> pd.Series:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
-from spinepair.analysis.table_stats import row_key
+from spinepair.analysis.settings import row_key
 from spinepair.report.richtext import mark_letter
 
 SHORT = {

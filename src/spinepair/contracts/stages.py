@@ -3,16 +3,20 @@
 A contract maps column names to ``{kind, nullable, values | vocab, min, max}`` (see
 ``schemas/cdm.yaml``); this module turns one into a :class:`pandera.DataFrameSchema`
 so every Parquet stage is validated against the file a reviewer reads.
+
+pandera is imported when a schema is built, not with this module: its import costs about
+half a second, which every job that only reads a stage (or its dtypes) would pay.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandera.pandas as pa
-import yaml
+from spinepair.contracts.cdm import SCHEMA_DIR, TABLES, UNIQUE, Column, parse_columns, read_yaml
 
-from spinepair.contracts.cdm import SCHEMA_DIR, TABLES, UNIQUE, Column, parse_columns
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 _DTYPES = {
     "key": "string",
@@ -26,6 +30,8 @@ _DTYPES = {
 
 
 def _checks(col: Column) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks = []
     if col.kind == "key":
         checks.append(pa.Check.str_length(min_value=1, error="non-empty key"))
@@ -42,6 +48,8 @@ def build_schema(
     name: str, cols: tuple[Column, ...], unique: tuple[str, ...] = (), strict: bool = True
 ) -> pa.DataFrameSchema:
     """A pandera schema for a table contract; strict = exactly these columns, in order."""
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         {
             c.name: pa.Column(_DTYPES[c.kind], checks=_checks(c), nullable=c.nullable, coerce=False)
@@ -65,7 +73,7 @@ def load_stage_schema(path: str | Path) -> pa.DataFrameSchema:
     path = Path(path)
     if not path.is_absolute() and not path.exists():
         path = SCHEMA_DIR / path
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = read_yaml(path)
     cols = parse_columns(spec["columns"], spec.get("vocabularies"))
     return build_schema(
         spec.get("name", path.stem),

@@ -16,10 +16,12 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from spinepair.errors import SpinepairError
+
+if TYPE_CHECKING:  # pandas only for annotations: importing it costs a job 0.4 s
+    import pandas as pd
 
 log = logging.getLogger("spinepair")
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import html
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from spinepair.report import richtext as rt
+
+if TYPE_CHECKING:  # pandas only for annotations: importing it costs a job 0.4 s
+    import pandas as pd
 
 STYLE = (  # scoped to the page's div: the report's landing page embeds the findings page
     ".sp-page{font-family:Helvetica,Arial,sans-serif;color:#222;max-width:70em}"
