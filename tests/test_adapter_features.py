@@ -283,3 +283,60 @@ def test_dry_run_refuses_a_wrong_spec_naming_file_line_and_key(tmp_path):
     out = proc.stdout + proc.stderr
     assert f"invalid site spec {tmp_path}/C.yaml (site C):" in out
     assert f"line {line}, at codes/treatments.intent/2: 'retreat' is not in the vocabulary" in out
+
+
+RENAMED = ["SBRT", "cEBRT"]  # a study whose arms are not named after the modalities
+
+
+def test_site_arms_must_be_the_studys(site_e):
+    spec, _ = site_e
+    with pytest.raises(ConfigError, match=r"at arm: 'SRS' is not an arm of the study"):
+        validate_site_spec(spec | {"arm": "SRS"}, arms=RENAMED)
+    assert validate_site_spec(spec | {"arm": "SBRT"}, arms=RENAMED)["arm"] == "SBRT"
+    mapped = spec | {"arm": {"from": "primary_course", "map": {"SRS": "SBRT", "RT": "EBRT"}}}
+    with pytest.raises(ConfigError, match=r"at arm/map/RT: 'EBRT' .*\(its arms: SBRT, cEBRT\)"):
+        validate_site_spec(mapped, arms=RENAMED)
+
+
+def test_arm_from_primary_course_maps_modalities_onto_the_studys_arms(site_e):
+    spec, raw = site_e
+    renamed = {"arms": RENAMED}
+    with pytest.raises(IngestError) as err:  # SRS and RT are no arms of this study
+        ingest_site(spec, raw, "E", KEY, settings=renamed)
+    assert {f["check"] for f in err.value.failures} == {"arm_in_study"}
+    assert "arm 'RT' is not an arm of the study (its arms: SBRT, cEBRT)" in str(err.value)
+    spec["arm"] = {"from": "primary_course", "map": {"SRS": "SBRT", "RT": "cEBRT"}}
+    pats = ingest_site(spec, raw, "E", KEY, settings=renamed).tables["patients"]
+    default = ingest_site(E_SPEC, raw, "E", KEY).tables["patients"]
+    assert list(pats["arm"]) == list(default["arm"].map({"SRS": "SBRT", "RT": "cEBRT"}))
+    assert set(pats["arm"]) == {"cEBRT"}
+
+
+def test_arm_column_outside_the_study_fails(tmp_path):
+    render_site(small_truth("0"), "spss", tmp_path)
+    spec = ROOT / "src" / "spinepair" / "synth" / "sites" / "F.yaml"
+    with pytest.raises(IngestError) as err:
+        ingest_site(spec, tmp_path, "F", KEY, settings={"arms": RENAMED})
+    fails = err.value.failures
+    assert {(f["check"], f["column"], f["value"]) for f in fails} == {
+        ("arm_in_study", "GROUP", "RT")
+    }
+
+
+@pytest.mark.workflow
+def test_dry_run_refuses_a_site_arm_the_study_does_not_have():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config"]
+        + ["study={title: t, index_arm: SBRT, comparator_arm: cEBRT}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "invalid site spec config/sites/A.yaml (site A):" in out
+    assert "at arm: 'SRS' is not an arm of the study (its arms: SBRT, cEBRT)" in out

@@ -28,7 +28,7 @@ def test_demo_site_profile_is_clean_and_fast():
     dose = next(c for c in profile["columns"] if c["column"] == "treatments.total_dose_gy")
     assert 10 <= dose["min"] <= dose["median"] <= dose["max"] <= 60  # Gy, after the cGy unit
     birth = next(c for c in profile["columns"] if c["column"] == "patients.birth_date")
-    assert birth["date_formats"]["%d/%m/%Y"] == birth["read"]
+    assert birth["date_formats"]["%d/%m/%Y"] == birth["mapped"] == birth["read"]
 
 
 def test_damaged_export_lists_every_failure(tmp_path, capsys):

@@ -48,7 +48,15 @@ def test_clean_site_report(site_c):
     assert rep["status"] == "ok" and rep["n_failures"] == 0 and rep["failures"] == []
     assert set(res.tables["patients"]["site"]) == {"C"}
     assert set(res.tables["patients"]["arm"]) == {"RT"}
-    assert rep["files"]["C_pain.csv"] == {
+    pain = rep["files"]["C_pain.csv"]
+    assert {c["column"]: c["mapped"] for c in pain.pop("columns")} == {
+        "등록번호": 6,
+        "평가일": 6,
+        "통증점수(VAS)": 6,
+        "진통제": 6,
+        "모르핀환산량(mg)": 6,
+    }
+    assert pain == {
         "format": "csv",
         "header_row": 1,
         "rows_filtered": 0,
@@ -69,6 +77,31 @@ def test_clean_site_report(site_c):
     for ident in _identifiers(truth):
         assert ident not in text
     assert not any(c in res.tables["patients"] for c in ("patient_id", *IDENTIFIER_FIELDS))
+
+
+def test_report_counts_each_raw_columns_values(site_c):
+    _, raw = site_c
+
+    def damage(rows):
+        rows[1][2], rows[2][4], rows[3][4] = "11", "", "x"  # VAS out of range, OME empty, text
+        return [[*row, "메모" if i == 0 else "n"] for i, row in enumerate(rows)]
+
+    _edit(raw / "C_pain.csv", damage)
+    with pytest.raises(IngestError) as err:
+        ingest_site(SITES / "C.yaml", raw, "C", b"k")
+    counts = {c["column"]: c for c in err.value.report["files"]["C_pain.csv"]["columns"]}
+    assert counts["통증점수(VAS)"] == {
+        "column": "통증점수(VAS)",
+        "target": "assessments.vas",
+        "read": 6,
+        "mapped": 5,
+        "missing": 0,
+        "rejected": 1,
+    }
+    ome = counts["모르핀환산량(mg)"]
+    assert (ome["read"], ome["mapped"], ome["missing"], ome["rejected"]) == (6, 4, 1, 1)
+    assert counts["메모"] == {"column": "메모", "target": "unmapped", "read": 6}
+    assert counts["등록번호"]["mapped"] == 6
 
 
 def test_many_failures_message_is_capped(site_c):

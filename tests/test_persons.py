@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 
 import pandas as pd
 import pytest
@@ -57,7 +59,9 @@ def test_exclude_all_removes_every_patient_of_a_shared_person():
 
 
 def test_fail_names_the_sites_and_keys_and_unknown_policies_are_refused():
-    with pytest.raises(DuplicatePersonError, match="2 person.*site A patient a1; site C patient c1"):
+    with pytest.raises(
+        DuplicatePersonError, match="2 person.*site A patient a1; site C patient c1"
+    ):
         cross_site_duplicates(_patients(), "fail")
     with pytest.raises(ConfigError, match="persons.across_sites"):
         cross_site_duplicates(_patients(), "keep_latest")
@@ -99,3 +103,80 @@ def test_the_cohort_and_the_attrition_count_the_pooled_step():
     assert matched.loc["SRS", ["n_before", "n_excluded", "n_after"]].tolist() == [1, 0, 1]
     none = pooled_attrition([site], _cohort(), pairs, [], index_arm="SRS", duplicates=removed[:0])
     assert STEP not in set(none["step"])
+
+
+def _rewrite_csv(path, encoding: str, edit) -> None:
+    """Rewrite a raw CSV with ``edit`` applied to its rows (header first), same encoding."""
+    text = path.read_bytes().decode(encoding)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(edit(rows))
+    path.write_bytes(buf.getvalue().encode(encoding))
+
+
+def _eligible_hcc(workdir, site: str, key: bytes, config: dict) -> pd.DataFrame:
+    """Eligible HCC patients of a site with raw id and treatment start (library, no workflow)."""
+    from spinepair.cohort.eligibility import select
+    from spinepair.endpoints.derive import derive_site
+    from spinepair.ingest.pipeline import ingest_site
+
+    spec = workdir / "config" / "sites" / f"{site}.yaml"
+    tables = ingest_site(spec, workdir / config["raw_root"] / site, site, key).tables
+    derived = derive_site(tables, config["endpoints"])
+    cohort, _ = select(derived, config["eligibility"])
+    ok = cohort.loc[cohort["eligible"], "patient_key"]
+    return derived[derived["patient_key"].isin(ok) & (derived["primary_tumor"] == "HCC")]
+
+
+@pytest.mark.workflow
+def test_one_person_at_two_sites_in_the_workflow(tmp_path):
+    import yaml
+
+    from spinepair.ingest.pseudonym import load_site_key, patient_key
+    from tests.helpers.workflow import copy_project, snakemake
+
+    work = copy_project(tmp_path / "study")
+    config = yaml.safe_load((work / "config" / "config.yaml").read_text(encoding="utf-8"))
+    key = load_site_key({**config["pseudonymisation"], "key_file": str(work / "config/demo.key")})
+    a = _eligible_hcc(work, "A", key, config).iloc[0]
+    c = _eligible_hcc(work, "C", key, config).iloc[0]
+    assert a["treatment_start"] != c["treatment_start"]
+    raw = work / config["raw_root"]
+
+    def ids(site, encoding, id_col, rrn_col):
+        text = (raw / site / f"{site}_patient{'s' * (site == 'A')}.csv").read_bytes()
+        rows = list(csv.DictReader(io.StringIO(text.decode(encoding), newline="")))
+        return {patient_key(key, site, r[id_col]): (r[id_col], r[rrn_col]) for r in rows}
+
+    _, a_rrn = ids("A", "utf-8", "MRN", "RRN")[a["patient_key"]]
+    c_id, _ = ids("C", "cp949", "등록번호", "주민등록번호")[c["patient_key"]]
+
+    def same_rrn(rows):  # site C's patient gets site A's patient's registration number
+        col = rows[0].index("주민등록번호")
+        return [r if r[0] != c_id else [*r[:col], a_rrn, *r[col + 1 :]] for r in rows]
+
+    _rewrite_csv(raw / "C" / "C_patient.csv", "cp949", same_rrn)
+    later = a if a["treatment_start"] > c["treatment_start"] else c
+    snakemake(work, "results/attrition/attrition.csv")
+    dups = pd.read_csv(work / "results" / "matched" / "duplicate_persons.csv")
+    assert dups["patient_key"].tolist() == [later["patient_key"]]
+    assert (dups["site"].tolist(), dups["arm"].tolist()) == ([later["site"]], [later["arm"]])
+    attrition = pd.read_csv(work / "results" / "attrition" / "attrition.csv")
+    step = attrition[(attrition["step"] == STEP) & (attrition["site"] == later["site"])]
+    assert step.set_index("arm")["n_excluded"].to_dict() == {later["arm"]: 1}
+    failed = snakemake(
+        work,
+        "results/attrition/attrition.csv",
+        "--config",
+        "persons={across_sites: fail}",
+        check=False,
+    )
+    assert failed.returncode != 0
+    out = (
+        failed.stdout
+        + failed.stderr
+        + "".join(
+            p.read_text(encoding="utf-8") for p in (work / "results" / "logs").rglob("match*")
+        )
+    )
+    assert f"site A patient {a['patient_key']}; site C patient {c['patient_key']}" in out

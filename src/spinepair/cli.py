@@ -20,9 +20,12 @@ def _check_site(args: argparse.Namespace) -> int:
     spec = Path(args.spec or Path(config.get("site_specs", "config/sites")) / f"{args.site}.yaml")
     raw = Path(args.raw or Path(config.get("raw_root", "data/demo")) / args.site)
     out = args.out or Path(config.get("results_dir", "results")) / "check-site"
+    study = config.get("study", {})
+    arms = [study[k] for k in ("index_arm", "comparator_arm") if k in study]
+    settings = (config.get("ingest") or {}) | ({"arms": arms} if arms else {})
     start = time.perf_counter()
     try:
-        profile = profile_site(spec, raw, args.site, settings=config.get("ingest"))
+        profile = profile_site(spec, raw, args.site, settings=settings)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -40,9 +40,17 @@ def site_spec_path(site):
     return str(SITE_SPECS / f"{site}.yaml")
 
 
+# The study's arms alone (for the rendering rules, editing the study description reruns
+# none of them; for ingest, every arm a site declares or reads must be one of them).
+ARMS = {k: config["study"][k] for k in ("index_arm", "comparator_arm")}
+
 # Every site spec is validated in full before any job runs (snakemake -n refuses a wrong
-# spec, naming its file, line and key): schema, vocabularies, regexes, duplicate keys.
-SPECS = {site: load_site_spec(site_spec_path(site)) for site in SITES}
+# spec, naming its file, line and key): schema, vocabularies, regexes, duplicate keys, and
+# arms that are not the study's.
+SPECS = {
+    site: load_site_spec(site_spec_path(site), arms=list(ARMS.values()))
+    for site in SITES
+}
 
 
 def site_spec(wildcards):
@@ -58,9 +66,7 @@ def raw_files(wildcards):
     return sorted(set(found))
 
 
-# For the rendering rules: the arms alone (editing the study description reruns none of
-# them), the report sections in study order and the labels of a report item.
-ARMS = {k: config["study"][k] for k in ("index_arm", "comparator_arm")}
+# For the rendering rules: the report sections in study order and the labels of a report item.
 SECTIONS = {
     "cohort": "1 Cohort",
     "matching": "2 Matching",

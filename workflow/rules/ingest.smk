@@ -20,6 +20,7 @@ rule ingest:
         pseudonymisation=config["pseudonymisation"],
         ingest=config["ingest"],
         plausibility=config.get("plausibility", {}),
+        arms=list(ARMS.values()),
         code=code("ingest"),
     script:
         "../scripts/ingest.py"

@@ -15,7 +15,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 def work():
     site = sm.wildcards.site
     key = load_site_key(sm.params.pseudonymisation)
-    settings = sm.params.ingest | {"plausibility": sm.params.plausibility}
+    settings = sm.params.ingest | {"plausibility": sm.params.plausibility, "arms": sm.params.arms}
     try:
         result = ingest_site(
             sm.params.spec,

@@ -24,7 +24,7 @@ from spinepair.ingest.readers import (
     labelled,
     xlsx_grid,
 )
-from spinepair.ingest.reshape import map_columns, pivot_long
+from spinepair.ingest.reshape import map_columns, pivot_long, targets
 from spinepair.ingest.statfiles import READERS, apply_labels, read_stat_file
 
 
@@ -36,6 +36,7 @@ class Extract:
     rowmaps: dict[str, pd.Series] = field(default_factory=dict)  # file -> raw row -> _rec
     files: dict[str, dict] = field(default_factory=dict)  # file -> {format, tables}
     headers: dict[str, list[str]] = field(default_factory=dict)  # file -> raw column names
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # file -> raw -> target
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
 
@@ -85,6 +86,7 @@ def _read_file(
     header, grid, nfields = layout.locate(header, grid, nfields, source, merges)
     header = [h.translate(FOLD).strip() for h in header]
     ex.headers[rel] = header
+    ex.columns[rel] = targets(source, header)
     check_header(header, source.get("delimiter", ",") if fmt in ("csv", "long") else None)
     ex.files[rel] = {"format": fmt, "header_row": source.get("header_row", 1)} | ex.files.get(
         rel, {}

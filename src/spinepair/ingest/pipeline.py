@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spinepair.contracts.cdm import RAW_ID_FIELD, TABLE_NAMES, TABLES, UNIQUE
+from spinepair.contracts.cdm import RAW_ID_FIELD, TABLE_NAMES, TABLES, UNIQUE, VOCABULARIES
 from spinepair.contracts.stages import cdm_schema, column_dtypes
 from spinepair.errors import IngestError
 from spinepair.ingest.checks import plausibility
@@ -40,10 +40,12 @@ from spinepair.ingest.report import FILE_CHECKS, build_report, message
 from spinepair.ingest.spec import load_site_spec, validate_site_spec
 
 LOG = logging.getLogger(__name__)
-# The study config's ``ingest`` section, with its defaults.
+# The study config's ``ingest`` section, with its defaults; ``arms``: the study's arm names
+# (without a study, the arms are named after the modalities).
 DEFAULTS = {
     "rows_required": ["patients", "treatments"],
     "max_quarantine_share": 0.05,
+    "arms": VOCABULARIES["modality"],
 }
 
 
@@ -100,8 +102,13 @@ class Checked:
 
 def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None) -> Checked:
     """Read a site's export with its spec and run every check on every row."""
-    spec = validate_site_spec(spec) if isinstance(spec, dict) else load_site_spec(spec)
     settings = DEFAULTS | (settings or {})
+    arms = settings["arms"]
+    spec = (
+        validate_site_spec(spec, arms=arms)
+        if isinstance(spec, dict)
+        else load_site_spec(spec, arms=arms)
+    )
     ex = read_site(spec, raw_dir, site, collapse=quarantine)
     raw = _raw_tables(ex)
     if quarantine:
@@ -128,7 +135,7 @@ def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None
     check_date_order(chk, raw, parsed)
     plausibility.check_doses(chk, raw["treatments"], parsed["treatments"], limits)
     check_same_person(chk, raw["patients"], parsed["patients"])
-    arms = check_arm(chk, raw, parsed, spec["arm"])
+    arms = check_arm(chk, raw, parsed, spec["arm"], list(settings["arms"]))
     _check_rows_present(ex, raw, site, settings["rows_required"])
     return Checked(spec, ex, raw, parsed, chk, arms)
 
@@ -179,7 +186,18 @@ def ingest_site(
 
     failed = bool(len(fatal)) or (bool(len(problems)) and not quarantine)
     report = build_report(
-        site, spec, quarantine, failed, ex, raw, rejected, chk.registry, allf, problems, warnings
+        site,
+        spec,
+        quarantine,
+        failed,
+        ex,
+        raw,
+        parsed,
+        rejected,
+        chk.registry,
+        allf,
+        problems,
+        warnings,
     )
     if failed:
         failures = records(problems)

@@ -1,16 +1,15 @@
 """``spinepair check-site``: one site's export profiled with its spec, without the workflow.
 
 What a data manager runs until a site is clean: the files and sheets found, the header row
-used, every raw column with its CDM target (or ``unmapped``), per mapped column the values
-read / missing / failed, unknown codes with counts, date parse counts per format, numeric
-min / median / max after units, and every failure with its row (the JSON keeps them all).
+used, every raw column with its CDM target (or ``unmapped``) and its values read = mapped +
+missing + rejected (:mod:`.counts`), the same summed per CDM column, unknown codes with
+counts, date parse counts per format, numeric min / median / max after units, and every failure with its row (the JSON keeps them all).
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,30 +17,13 @@ import python_calamine
 
 from spinepair.contracts.cdm import RAW_ID_FIELD, TABLES
 from spinepair.ingest.checks.values import EXCEL_SERIAL, date_formats
+from spinepair.ingest.counts import STATUSES, column_counts
 from spinepair.ingest.dates import format_regex
 from spinepair.ingest.extract import source_name
 from spinepair.ingest.failure import failure_frame, records
 from spinepair.ingest.pipeline import Checked, check_site
 from spinepair.ingest.quarantine import CASCADE
 from spinepair.ingest.report import FILE_CHECKS
-
-
-def _targets(source: dict, header: list[str]) -> dict[str, str]:
-    """Raw column -> what the source reads it as (``unmapped`` when nothing)."""
-    table = source.get("table")
-    out = {raw: f"{table}.{cdm}" for raw, cdm in source.get("columns", {}).items()}
-    for raw, pattern in source.get("extract", {}).items():
-        out[raw] = ", ".join(f"{table}.{g}" for g in re.compile(pattern).groupindex) + " (extract)"
-    for cond in source.get("keep_rows", []):
-        out.setdefault(cond["column"], "(row filter)")
-    if "melt" in source:
-        for raw in header:
-            m = re.fullmatch(source["melt"]["pattern"], raw)
-            if m and m["field"] in source["melt"]["fields"]:
-                out.setdefault(raw, f"{table}.{source['melt']['fields'][m['field']]} (reshape)")
-    for part, raw in source.get("long", {}).items():
-        out[raw] = f"(EAV {part})"
-    return {raw: out.get(raw, "unmapped") for raw in header}
 
 
 def _files(state: Checked, raw_dir: Path) -> list[dict]:
@@ -59,8 +41,7 @@ def _files(state: Checked, raw_dir: Path) -> list[dict]:
                     entry["sheets_in_workbook"] = []
             info = state.ex.files.get(name, {})
             entry |= {k: v for k, v in info.items() if k != "format"}
-            header = state.ex.headers.get(name, [])
-            entry["columns"] = _targets(source, header)
+            entry["columns"] = state.ex.columns.get(name, {})
             out.append(entry)
     return out
 
@@ -78,26 +59,23 @@ def _date_counts(state: Checked, table: str, name: str, text: pd.Series) -> dict
     return counts
 
 
-def _columns(state: Checked, errors: pd.DataFrame) -> list[dict]:
-    """Per mapped CDM column: values read, missing, failed; codes, dates, numbers."""
+def _columns(state: Checked, errors: pd.DataFrame, counts: dict) -> list[dict]:
+    """Per mapped CDM column: values read, mapped, missing, rejected; codes, dates, numbers."""
     out = []
     for table, cols in TABLES.items():
         raw, parsed = state.raw[table], state.parsed[table]
         if not len(raw):
             continue
         for col in [c for c in cols if c.name in parsed]:
-            text = raw[col.name].astype("string")
-            mine = errors[(errors["table"] == table) & (errors["cdm_column"] == col.name)]
-            entry = {
-                "column": f"{table}.{col.name}",
-                "read": int(text.notna().sum()),
-                "missing": int(text.isna().sum()),
-                "failed": int(mine["row"].nunique()),
-            }
-            unknown = mine[mine["check"] == "vocabulary"]["value"].value_counts()
+            target = f"{table}.{col.name}"
+            mine = [e for entries in counts.values() for e in entries if e["target"] == target]
+            entry = {"column": target} | {k: sum(e[k] for e in mine) for k in ("read", *STATUSES)}
+            failed = errors[(errors["table"] == table) & (errors["cdm_column"] == col.name)]
+            unknown = failed[failed["check"] == "vocabulary"]["value"].value_counts()
             if len(unknown):
                 entry["unknown_codes"] = {str(k): int(v) for k, v in unknown.items()}
             if col.kind == "date":
+                text = raw[col.name].astype("string")
                 entry["date_formats"] = _date_counts(state, table, col.name, text)
             if col.kind in ("int", "float") and parsed[col.name].notna().any():
                 num = parsed[col.name].astype("float64")
@@ -125,14 +103,18 @@ def profile_site(spec, raw_dir: str | Path, site: str, settings: dict | None = N
         [failure_frame(state.ex.warnings), *[w.drop(columns="idx") for w in state.chk.warnings]],
         ignore_index=True,
     )
+    counts = column_counts(state.spec, state.ex, state.raw, state.parsed, errors)
+    files = _files(state, raw_dir)
+    for f in files:
+        f["values"] = counts.get(f["file"], [])
     return {
         "site": site,
         "status": "failed" if len(errors) else "clean",
         "n_failures": len(errors),
-        "files": _files(state, raw_dir),
+        "files": files,
         "records": {t: len(state.raw[t]) for t in TABLES},
         "patients": int(state.parsed["patients"][RAW_ID_FIELD].nunique()),
-        "columns": _columns(state, errors),
+        "columns": _columns(state, errors, counts),
         "failures": records(errors),
         "warnings": records(warns),
     }
@@ -156,7 +138,7 @@ def render_text(profile: dict, shown: int = 20) -> str:
         if f.get("rows_filtered"):
             lines.append(f"  rows left out by keep_rows: {f['rows_filtered']}")
         lines += [f"  {raw!r} -> {target}" for raw, target in f["columns"].items()]
-    lines.append("columns (read / missing / failed):")
+    lines.append("columns (read = mapped + missing + rejected):")
     for c in profile["columns"]:
         extra = ""
         if "min" in c:
@@ -167,7 +149,8 @@ def render_text(profile: dict, shown: int = 20) -> str:
             extra += "  unknown codes " + ", ".join(
                 f"{k!r} x{v}" for k, v in c["unknown_codes"].items()
             )
-        lines.append(f"  {c['column']}: {c['read']} / {c['missing']} / {c['failed']}{extra}")
+        counts = " + ".join(str(c[k]) for k in STATUSES)
+        lines.append(f"  {c['column']}: {c['read']} = {counts}{extra}")
     fails = profile["failures"]
     if fails:
         lines.append(f"failures (first {min(shown, len(fails))} of {len(fails)}):")
@@ -189,7 +172,9 @@ def render_html(profile: dict) -> str:
         head = "".join(f"<th>{html.escape(k)}</th>" for k in heads)
         return f"<table><tr>{head}</tr>{cells}</table>"
 
-    files = [{k: v for k, v in f.items() if k != "columns"} for f in profile["files"]]
+    files = [
+        {k: v for k, v in f.items() if k not in ("columns", "values")} for f in profile["files"]
+    ]
     mapping = [
         {"file": f["file"], "raw column": raw, "read as": target}
         for f in profile["files"]

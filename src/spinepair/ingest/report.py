@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spinepair.contracts.cdm import TABLE_NAMES
+from spinepair.ingest.counts import column_counts
 from spinepair.ingest.failure import records
 
 MAX_SHOWN = 20
@@ -58,7 +59,7 @@ def message(site: str, failures: list[dict], full_report: str | None = None) -> 
 
 
 def build_report(
-    site, spec, quarantine, failed, ex, raw, rejected, registry, allf, problems, warnings
+    site, spec, quarantine, failed, ex, raw, parsed, rejected, registry, allf, problems, warnings
 ):
     """The JSON-able validation report (see docs: validation.json)."""
     counts = allf.groupby(["check", "table", "cdm_column"], dropna=False).size()
@@ -76,6 +77,7 @@ def build_report(
         [raw[t].loc[rejected[t], ["_file", "_rec"]] for t in TABLE_NAMES]
         + [malformed.set_axis(["_file", "_rec"], axis=1)]
     )
+    counts = column_counts(spec, ex, raw, parsed, problems)
     files = {}
     for rel, info in ex.files.items():
         rowmap = ex.rowmaps.get(rel, pd.Series(dtype="int64"))
@@ -86,6 +88,7 @@ def build_report(
             "rows_read": len(rowmap),
             "rows_ingested": len(rowmap) - n_bad,
             "rows_rejected": n_bad,
+            "columns": counts.get(rel, []),
         }
     tables = {
         t: {

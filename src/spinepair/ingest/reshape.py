@@ -18,11 +18,36 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from spinepair.contracts.cdm import RAW_ID_FIELD
 from spinepair.ingest.failure import WARNING, Failure
 from spinepair.ingest.layout import extract
 
 if TYPE_CHECKING:
     from spinepair.ingest.extract import Extract
+
+
+def targets(source: dict, header: list[str]) -> dict[str, str]:
+    """Raw column -> what the source reads it as (``unmapped`` when nothing)."""
+    table = source.get("table")
+    out = {raw: f"{table}.{cdm}" for raw, cdm in source.get("columns", {}).items()}
+    keys = (RAW_ID_FIELD, source["join"]["date"]) if "join" in source else ()
+    out |= {
+        raw: f"{out[raw]} (join key)"
+        for raw, cdm in source.get("columns", {}).items()
+        if cdm in keys
+    }
+    for raw, pattern in source.get("extract", {}).items():
+        out[raw] = ", ".join(f"{table}.{g}" for g in re.compile(pattern).groupindex) + " (extract)"
+    for cond in source.get("keep_rows", []):
+        out.setdefault(cond["column"], "(row filter)")
+    if "melt" in source:
+        for raw in header:
+            m = re.fullmatch(source["melt"]["pattern"], raw)
+            if m and m["field"] in source["melt"]["fields"]:
+                out.setdefault(raw, f"{table}.{source['melt']['fields'][m['field']]} (reshape)")
+    for part, raw in source.get("long", {}).items():
+        out[raw] = f"(EAV {part})"
+    return {raw: out.get(raw, "unmapped") for raw in header}
 
 
 def _finish(frame: pd.DataFrame, rel: str, colnames: dict[str, str]) -> pd.DataFrame:

@@ -135,10 +135,35 @@ def _message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def validate_site_spec(spec: dict, origin: str = "site spec", lines: dict | None = None) -> dict:
+def declared_arms(spec: dict) -> list[tuple[tuple, str]]:
+    """The arm names a spec declares, with their paths: the site's arm, the arms of its
+    modality map, the targets of its arm code map."""
+    arm = spec["arm"]
+    if isinstance(arm, str):
+        return [(("arm",), arm)]
+    named = arm.get("map", {}) if arm["from"] == "primary_course" else {}
+    codes = spec.get("codes", {}).get("patients.arm", {}) if arm["from"] == "column" else {}
+    return [(("arm", "map", k), v) for k, v in named.items()] + [
+        (("codes", "patients.arm", k), str(v)) for k, v in codes.items()
+    ]
+
+
+def _arm_errors(spec: dict, arms) -> list[tuple[tuple, str]]:
+    allowed = ", ".join(arms)
+    return [
+        (path, f"{name!r} is not an arm of the study (its arms: {allowed})")
+        for path, name in declared_arms(spec)
+        if name not in arms
+    ]
+
+
+def validate_site_spec(
+    spec: dict, origin: str = "site spec", lines: dict | None = None, arms=None
+) -> dict:
     """Check a site spec (see module docstring); ConfigError lists every violation by path.
 
-    ``lines`` (YAML path -> line number) adds the line of each problem to the message.
+    ``lines`` (YAML path -> line number) adds the line of each problem to the message;
+    ``arms`` (the study's arm names), when given, must hold every arm the spec declares.
     """
     errors = []  # (path, message, path of the line to show)
     for e in _validator().iter_errors(spec):
@@ -151,6 +176,8 @@ def validate_site_spec(spec: dict, origin: str = "site spec", lines: dict | None
         errors = [(p, m, p) for p, m in _semantic_errors(spec) + feature_errors(spec)]
     if not errors:
         errors = [(p, m, p) for p, m in _mapping_errors(spec)]
+    if not errors and arms is not None:
+        errors = [(p, m, p) for p, m in _arm_errors(spec, list(arms))]
     if errors:
         site = spec.get("site") if isinstance(spec.get("site"), str) else None
         head = f"invalid {origin}" + (f" (site {site})" if site else "") + ":"
@@ -164,9 +191,10 @@ def validate_site_spec(spec: dict, origin: str = "site spec", lines: dict | None
     return spec
 
 
-def load_site_spec(path: str | Path) -> dict:
-    """Read (duplicate keys refused) and validate a site spec YAML file."""
+def load_site_spec(path: str | Path, arms=None) -> dict:
+    """Read (duplicate keys refused) and validate a site spec YAML file (``arms``: see
+    :func:`validate_site_spec`)."""
     spec, lines = load_yaml(path)
     if spec is not None and not isinstance(spec, dict):
         raise ConfigError(f"invalid site spec {path}: line 1: a mapping of keys is expected")
-    return validate_site_spec(spec or {}, origin=f"site spec {path}", lines=lines)
+    return validate_site_spec(spec or {}, origin=f"site spec {path}", lines=lines, arms=arms)

@@ -19,8 +19,8 @@ STAT_FORMATS = ("sav", "sas7bdat", "dta")  # read by spinepair.ingest.statfiles
 
 def _column(key: str) -> Column | None:
     table, _, name = key.partition(".")
-    if name == "arm" and table == "patients":
-        return Column("arm", "cat", values=("SRS", "RT"))
+    if name == "arm" and table == "patients":  # arm names: checked against the study's
+        return Column("arm", "str")
     return next((c for c in TABLES.get(table, ()) if c.name == name), None)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 
-from spinepair.contracts.cdm import TABLES
+from spinepair.contracts.cdm import TABLES, VOCABULARIES
 from spinepair.synth.export_io import sorted_table
 from spinepair.synth.export_layouts import F_FILES, F_LABELLED
 
@@ -29,6 +29,8 @@ def variable(column: str) -> str:
 
 
 def _values(table: str, column: str) -> tuple[str, ...]:
+    if column == "arm":  # an arm name: the simulator's arms are named after the modalities
+        return VOCABULARIES["modality"]
     return next(c.values for c in TABLES[table] if c.name == column)
 
 

@@ -11,6 +11,14 @@ from spinepair.ingest.failure import ERROR, FIELDS, WARNING
 HIDDEN = (RAW_ID_FIELD, *IDENTIFIER_FIELDS)
 
 
+def cell_origin(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """File, row and raw column name of each value of CDM column ``column``."""
+    file = raw[f"_file.{column}"].fillna(raw["_file"]) if f"_file.{column}" in raw else raw["_file"]
+    row = raw[f"_row.{column}"] if f"_row.{column}" in raw else raw["_row"]
+    name = raw[f"_col.{column}"] if f"_col.{column}" in raw else pd.Series(column, index=raw.index)
+    return file, row, name
+
+
 class Checks:
     """The checks run on one site (for the report) and the failures they found.
 
@@ -46,7 +54,7 @@ class Checks:
         if not mask.any():
             return
         sub = raw.loc[mask]
-        rowcol = f"_row.{column}" if f"_row.{column}" in raw else "_row"
+        file, row, name = cell_origin(sub, column)
         shown = pd.Series(pd.NA, index=sub.index, dtype="string")
         if column not in HIDDEN and value is not None:
             shown = value[mask].astype("string")
@@ -54,11 +62,9 @@ class Checks:
         frame = pd.DataFrame(
             {
                 "site": self.site,
-                "file": sub[f"_file.{column}"].fillna(sub["_file"])
-                if f"_file.{column}" in sub
-                else sub["_file"],
-                "row": sub[rowcol].astype("int64"),
-                "column": sub.get(f"_col.{column}", column),
+                "file": file,
+                "row": row.astype("int64"),
+                "column": name,
                 "cdm_column": column,
                 "table": table,
                 "check": check,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spinepair.contracts.cdm import ADAPTER_FIELDS, ARMS, RAW_ID_FIELD, TABLES, Column
+from spinepair.contracts.cdm import ADAPTER_FIELDS, RAW_ID_FIELD, TABLES, Column
 from spinepair.ingest.checks.collector import Checks
 from spinepair.ingest.checks.plausibility import check_sentinel
 from spinepair.ingest.dates import parse_dates
@@ -69,7 +69,7 @@ def parse_table(
     out[RAW_ID_FIELD] = pid
     columns = [c for c in TABLES[table] if c.name not in ("patient_key", *ADAPTER_FIELDS)]
     if table == "patients" and spec.get("arm") == {"from": "column"}:
-        columns.insert(0, Column("arm", "cat", values=ARMS))
+        columns.insert(0, Column("arm", "str"))  # an arm name: see identity.check_arm
     for col in sorted(columns, key=lambda c: c.name != "fractions"):  # doses per fraction
         s, name = raw[col.name], col.name
         chk.register("spreadsheet_value", table, name, "not a spreadsheet error or formula")
@@ -77,7 +77,9 @@ def parse_table(
         junk = text.str.match(SHEET_JUNK, na=False).astype(bool)
         detail = "a spreadsheet error code or formula, not a value (export values only)"
         chk.fail(raw, table, junk, name, "spreadsheet_value", detail, s)
-        declared = _is_code(s, missing.get(f"{table}.{name}", []), col.kind in ("int", "float"))
+        declared = declared_missing(
+            s, missing.get(f"{table}.{name}", []), col.kind in ("int", "float")
+        )
         s = s.mask(junk | declared)
         codemap = codes.get(f"{table}.{name}")
         if codemap and col.kind != "cat":  # listed codes translated, other values as they are
@@ -100,7 +102,7 @@ def parse_table(
     return out[[RAW_ID_FIELD, *[c.name for c in columns]]]
 
 
-def _is_code(s: pd.Series, codes: list[str], numeric: bool) -> pd.Series:
+def declared_missing(s: pd.Series, codes: list[str], numeric: bool) -> pd.Series:
     """Values equal to a declared missing-value code (numerically in a numeric column:
     a spreadsheet number cell 999 reads as '999.0')."""
     hit = s.isin(codes).fillna(False).astype(bool)
