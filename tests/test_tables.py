@@ -13,7 +13,7 @@ from spinepair import stats
 from spinepair.analysis.analyse import analyse
 from spinepair.analysis.ard import value
 from spinepair.analysis.pair_frame import PairingError, pair_frame
-from spinepair.analysis.tables import render_tables
+from spinepair.analysis.tables import fmt_estimate, render_tables
 from tests.helpers.workflow import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
@@ -430,3 +430,9 @@ def test_missing_rows_and_markers_tied_to_rows(ard):
     assert any("Child-Pugh class: 1 pair(s) with a missing value" in t.notes[m] for m in child)
     without = ard[ard["statistic"] != "missing"]
     assert "Missing" not in set(render_tables(without, TABLES, ARMS)["table1"].rows["Level"])
+
+
+def test_an_estimate_that_rounds_to_zero_has_no_sign():
+    # Hodges-Lehmann estimates of counts are often -0.0001-like; "-0.00" must not print
+    assert fmt_estimate(-0.0001, -1.0, -0.004, 2) == "0.00 (-1.00, 0.00)"
+    assert fmt_estimate(-0.286, -0.48, -0.047, 2) == "-0.29 (-0.48, -0.05)"

@@ -74,10 +74,16 @@ def fmt_count(n: int, denom: int | None = None) -> str:
 
 
 def fmt_estimate(value: float, lower: float, upper: float, digits: int) -> str:
-    """'x (lower, upper)' at ``digits`` decimals ('' without a value)."""
+    """'x (lower, upper)' at ``digits`` decimals ('' without a value; no '-0.00')."""
     if pd.isna(value):
         return ""
-    return f"{value:.{digits}f} ({lower:.{digits}f}, {upper:.{digits}f})"
+    value, lower, upper = (_unsigned_zero(f"{v:.{digits}f}") for v in (value, lower, upper))
+    return f"{value} ({lower}, {upper})"
+
+
+def _unsigned_zero(text: str) -> str:
+    """'-0.00' printed as '0.00' (a value that rounds to zero has no sign)."""
+    return text.lstrip("-") if float(text) == 0 else text
 
 
 def arm_header(ard: pd.DataFrame, arm: str) -> str:
