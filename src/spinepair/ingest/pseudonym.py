@@ -33,11 +33,15 @@ def pseudonymise(key: bytes, site: str, ids: pd.Series) -> pd.Series:
     return pd.Series(keys[codes], index=ids.index, dtype="string")
 
 
+def normalised_rrn(rrn: pd.Series) -> pd.Series:
+    """Digits of a resident registration number (NA when there are none)."""
+    digits = rrn.astype("string").str.replace(r"\D", "", regex=True)
+    return digits.mask(digits == "")
+
+
 def person_keys(key: bytes, rrn: pd.Series) -> pd.Series:
     """Person pseudonyms from registration numbers (digits only; NA where there are none)."""
-    digits = rrn.astype("string").str.replace(r"\D", "", regex=True)
-    digits = digits.mask(digits == "")
-    codes, uniques = pd.factorize(digits, use_na_sentinel=True)
+    codes, uniques = pd.factorize(normalised_rrn(rrn), use_na_sentinel=True)
     made = [
         hmac.new(key, f"person:{u}".encode(), hashlib.sha256).hexdigest()[:KEY_LENGTH]
         for u in uniques

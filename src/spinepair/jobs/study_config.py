@@ -10,18 +10,14 @@ from __future__ import annotations
 from functools import cache
 
 import jsonschema
-import yaml
 
-from spinepair.contracts.cdm import SCHEMA_DIR
+from spinepair.contracts.cdm import SCHEMA_DIR, read_yaml
 from spinepair.errors import ConfigError
-
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    text = (SCHEMA_DIR / "config.schema.yaml").read_text(encoding="utf-8")
-    return jsonschema.Draft202012Validator(yaml.load(text, Loader=LOADER))
+    return jsonschema.Draft202012Validator(read_yaml(SCHEMA_DIR / "config.schema.yaml"))
 
 
 def check_study_config(config: dict, what: str) -> None:

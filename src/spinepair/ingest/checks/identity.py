@@ -13,15 +13,10 @@ import pandas as pd
 
 from spinepair.contracts.cdm import RAW_ID_FIELD, VOCABULARIES
 from spinepair.ingest.checks.collector import Checks
+from spinepair.ingest.pseudonym import normalised_rrn
 
 MODALITIES = VOCABULARIES["modality"]
 RRN = r"[0-9]{6}[- ]?[0-9]{7}"  # a resident registration number as exports write it
-
-
-def normalised_rrn(rrn: pd.Series) -> pd.Series:
-    """Digits of a resident registration number (NA when there are none)."""
-    digits = rrn.astype("string").str.replace(r"\D", "", regex=True)
-    return digits.mask(digits == "")
 
 
 def check_same_person(chk: Checks, raw: pd.DataFrame, pats: pd.DataFrame) -> None:
