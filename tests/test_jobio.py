@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from spinepair.jobs.jobio import atomic_path, write_parquet
+from spinepair.jobs.jobio import atomic_path, write_parquet, write_parquet_parts
 
 
 def test_atomic_path_leaves_nothing_when_the_writer_fails(tmp_path):
@@ -52,3 +52,16 @@ def test_stale_temporary_files_of_a_killed_write_are_removed(tmp_path):
         tmp.write_bytes(b"complete")
     assert target.read_bytes() == b"complete"
     assert not stale.exists() and other.exists()
+
+
+def test_parquet_in_parts_reads_back_as_one_frame(tmp_path):
+    parts = [
+        pd.DataFrame({"k": pd.Series(keys, dtype="string"), "x": pd.Series(xs, dtype="Int64")})
+        for keys, xs in ((["a", "b"], [1, None]), ([], []), (["c"], [3]))
+    ]
+    write_parquet_parts(iter(parts), tmp_path / "parts.parquet")
+    back = pd.read_parquet(tmp_path / "parts.parquet")
+    pd.testing.assert_frame_equal(back, pd.concat(parts, ignore_index=True))
+    write_parquet_parts(iter(parts[:1]), tmp_path / "one.parquet")
+    write_parquet(parts[0], tmp_path / "whole.parquet")
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()

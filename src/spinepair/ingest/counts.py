@@ -23,6 +23,13 @@ CDM_TARGETS = {f"{t}.{c.name}" for t, cols in TABLES.items() for c in cols}
 PRIORITY = {"rejected": 0, "unread": 1, "mapped": 2, "missing": 3}  # a cell counted twice
 
 
+def cell_tally(spec: dict, raw: dict, parsed: dict, errors: pd.DataFrame) -> pd.DataFrame:
+    """Cells read into CDM columns counted by file, raw column, target and status."""
+    cells = _cells(spec, raw, parsed, errors)
+    tally = cells.groupby(["file", "column", "target", "status"], sort=False).size()
+    return tally.rename("n").reset_index()
+
+
 def _cells(spec: dict, raw: dict, parsed: dict, errors: pd.DataFrame) -> pd.DataFrame:
     """One row per cell read into a CDM column: file, row, raw column, target, status."""
     failed = set(zip(errors["file"], errors["row"], errors["column"], strict=True))
@@ -61,8 +68,14 @@ def column_counts(spec: dict, ex, raw: dict, parsed: dict, errors: pd.DataFrame)
     neither missing nor rejected and still became no value counts as ``unread`` (never
     expected: a misreading).
     """
-    cells = _cells(spec, raw, parsed, errors)
-    tally = cells.groupby(["file", "column", "target", "status"], sort=False).size()
+    rows = {file: ex.rows_read(file) for file in ex.columns}
+    return column_entries(ex.columns, ex.headers, cell_tally(spec, raw, parsed, errors), rows)
+
+
+def column_entries(columns: dict, headers: dict, tally: pd.DataFrame, rows: dict) -> dict:
+    """The entries of :func:`column_counts` from cell tallies (summed over a site's parts)
+    and the rows read per file; per file in header order (EAV attributes after it)."""
+    tally = tally.groupby(["file", "column", "target", "status"], sort=False)["n"].sum()
     out: dict[str, list[dict]] = {}
     for (file, column, target), n in tally.groupby(level=[0, 1, 2], sort=False):
         by = n.droplevel([0, 1, 2])
@@ -71,13 +84,23 @@ def column_counts(spec: dict, ex, raw: dict, parsed: dict, errors: pd.DataFrame)
         if by.get("unread"):
             entry["unread"] = int(by["unread"])
         out.setdefault(file, []).append(entry)
-    for file, columns in ex.columns.items():
+    for file, targets in columns.items():
         counted = {e["column"] for e in out.get(file, [])}
-        rows = len(ex.rowmaps.get(file, ()))
-        for column, target in columns.items():
+        for column, target in targets.items():
             if column not in counted:
-                entry = {"column": column, "target": target, "read": rows}
-                if not rows and target in CDM_TARGETS:  # a file of no rows
+                entry = {"column": column, "target": target, "read": rows.get(file, 0)}
+                if not rows.get(file, 0) and target in CDM_TARGETS:  # a file of no rows
                     entry |= dict.fromkeys(STATUSES, 0)
                 out.setdefault(file, []).append(entry)
+    for file, entries in out.items():
+        place = {c: i for i, c in enumerate(headers.get(file, []))}
+        entries.sort(key=lambda e, p=place: _position(e, p))
     return out
+
+
+def _position(entry: dict, place: dict) -> tuple:
+    """Header columns in header order, then (EAV attributes) by name; then by target."""
+    column = entry["column"]
+    if column in place:
+        return (place[column], "", entry["target"])
+    return (len(place), str(column), entry["target"])

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from spinepair.ingest import layout
-from spinepair.ingest.failure import ERROR, Failure
+from spinepair.ingest import layout, textstream
+from spinepair.ingest.failure import ERROR, WARNING, Failure
 from spinepair.ingest.readers import (
     FOLD,
     FileProblem,
@@ -24,7 +24,7 @@ from spinepair.ingest.readers import (
     labelled,
     xlsx_grid,
 )
-from spinepair.ingest.reshape import map_columns, pivot_long, targets
+from spinepair.ingest.reshape import map_columns, pivot_long, targets, unknown_failures
 from spinepair.ingest.statfiles import READERS, apply_labels, read_stat_file
 
 
@@ -39,9 +39,17 @@ class Extract:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # file -> raw -> target
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
+    malformed: dict[str, int] = field(default_factory=dict)  # file -> rows of a wrong width
+    eav_unknown: list[pd.DataFrame] = field(
+        default_factory=list
+    )  # unknown EAV entities, attributes
 
     def add(self, failure: Failure) -> None:
         (self.failures if failure.severity == ERROR else self.warnings).append(failure)
+
+    def rows_read(self, rel: str) -> int:
+        """Rows of a file read (blank rows and rows left out by ``keep_rows`` are not)."""
+        return len(self.rowmaps.get(rel, ())) + self.malformed.get(rel, 0)
 
 
 def source_name(rel: str, source: dict) -> str:
@@ -49,48 +57,63 @@ def source_name(rel: str, source: dict) -> str:
     return f"{rel}[{source['sheet']}]" if source["format"] == "xlsx" else rel
 
 
-def _read_file(
-    path: Path, rel: str, source: dict, spec: dict, ex: Extract, site: str, collapse: bool
-) -> None:
+def streamable(source: dict, spec: dict) -> bool:
+    """Whether a source's files can be read in blocks (delimited text, plain layout)."""
+    plain = source.get("header_row", 1) == 1 and source.get("header_rows", 1) == 1
+    encoding = source.get("encoding", spec.get("encoding", "utf-8"))
+    return (
+        source["format"] in ("csv", "long")
+        and plain
+        and "footer" not in source
+        and (textstream.streams(encoding))
+    )
+
+
+def _grids(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site, block_bytes):
+    """The file's name in failures, its header and its (grid, field counts) chunks."""
     fmt = source["format"]
     table = source.get("table")
-    merges = ()
     if fmt == "xlsx":
         header, grid, nfields, merges = xlsx_grid(path, source["sheet"])
-        rel = source_name(rel, source)
-    elif fmt in READERS:
+        header, grid, nfields = layout.locate(header, grid, nfields, source, merges)
+        return source_name(rel, source), header, iter([(grid, nfields)])
+    if fmt in READERS:
         stat = read_stat_file(path, fmt, source.get("encoding", spec.get("encoding")))
         header, grid, nfields = stat.header, stat.grid, stat.nfields
         if source.get("value_labels"):
             grid = apply_labels(grid, header, stat.labels)
         ex.files[rel] = {"format": fmt, "value_labels": stat.labels}
-    else:
-        text = decode(path.read_bytes(), source.get("encoding", spec.get("encoding", "utf-8")))
-        header, grid, nfields = csv_grid(text, source.get("delimiter", ","))
-        if not text.endswith(("\n", "\r")):
-            row = int(grid.index.max() if len(grid) else 1)
-            detail = "file does not end with a line break (truncated?)"
-            ex.add(
-                Failure(
-                    site,
-                    rel,
-                    row,
-                    None,
-                    None,
-                    table,
-                    "no_final_newline",
-                    detail,
-                    severity="warning",
-                )
-            )
-    header, grid, nfields = layout.locate(header, grid, nfields, source, merges)
-    header = [h.translate(FOLD).strip() for h in header]
-    ex.headers[rel] = header
-    ex.columns[rel] = targets(source, header)
-    check_header(header, source.get("delimiter", ",") if fmt in ("csv", "long") else None)
-    ex.files[rel] = {"format": fmt, "header_row": source.get("header_row", 1)} | ex.files.get(
-        rel, {}
-    )
+        header, grid, nfields = layout.locate(header, grid, nfields, source)
+        return rel, header, iter([(grid, nfields)])
+    encoding = source.get("encoding", spec.get("encoding", "utf-8"))
+    delimiter = source.get("delimiter", ",")
+    if block_bytes and streamable(source, spec):
+        ends: list = []
+        header, chunks = textstream.csv_chunks(path, encoding, delimiter, block_bytes, ends)
+
+        def with_end():
+            yield from chunks
+            for _, row in ends:
+                _no_final_newline(ex, site, rel, table, row)
+
+        return rel, header, with_end()
+    text = decode(path.read_bytes(), encoding)
+    header, grid, nfields = csv_grid(text, delimiter)
+    if not text.endswith(("\n", "\r")):
+        _no_final_newline(ex, site, rel, table, int(grid.index.max() if len(grid) else 1))
+    header, grid, nfields = layout.locate(header, grid, nfields, source)
+    return rel, header, iter([(grid, nfields)])
+
+
+def _no_final_newline(ex: Extract, site, rel, table, row: int) -> None:
+    detail = "file does not end with a line break (truncated?)"
+    ex.add(Failure(site, rel, row, None, None, table, "no_final_newline", detail, severity=WARNING))
+
+
+def _clean(grid, nfields, header, rel, source, spec, ex: Extract, site) -> pd.DataFrame:
+    """A chunk's rows as a labelled frame of stripped text: blank rows dropped, rows of a
+    wrong width failed, missing-value markers emptied, ``keep_rows`` applied (counted)."""
+    table = source.get("table")
     width = len(header)
     grid = grid.apply(lambda s: fold(s.astype("string[pyarrow]")).str.strip())
     blank = (grid.isna() | grid.eq("")).all(axis=1)
@@ -98,13 +121,17 @@ def _read_file(
     for row, n in nfields[bad].items():
         detail = f"row has {n} fields, the header has {width} (truncated?)"
         ex.add(Failure(site, rel, int(row), None, None, table, "field_count", detail, value=str(n)))
+    ex.malformed[rel] = ex.malformed.get(rel, 0) + int(bad.sum())
     frame = layout.mask_missing(labelled(grid[~blank & ~bad], header), spec.get("missing_values"))
     kept = layout.keep_rows(frame, source.get("keep_rows", []))
-    ex.files[rel]["rows_filtered"] = int((~kept).sum())
-    frame = frame[kept]
-    rows = grid.index[~blank & ~grid.index.isin(kept[~kept].index)]
-    ex.rowmaps[rel] = pd.Series(rows, index=rows)
-    if fmt == "long":
+    ex.files[rel]["rows_filtered"] = ex.files[rel].get("rows_filtered", 0) + int((~kept).sum())
+    return frame[kept]
+
+
+def shape(frame: pd.DataFrame, rel: str, source: dict, spec: dict, ex: Extract, site, collapse):
+    """A file's rows (all, or one part's) mapped or reshaped into CDM-named frames."""
+    ex.rowmaps[rel] = pd.Series(frame.index, index=frame.index)
+    if source["format"] == "long":
         tables, rowmap = pivot_long(frame, source, rel, ex, site, collapse)
         ex.rowmaps[rel].update(rowmap)
         ex.files[rel]["tables"] = sorted(tables)
@@ -113,6 +140,7 @@ def _read_file(
                 f.assign(_src=spec["sources"].index(source)) for f in frames
             )
         return
+    table = source["table"]
     mapped = map_columns(frame, source, rel, ex, site)
     ex.files[rel]["tables"] = [table]
     if mapped is not None:
@@ -120,14 +148,35 @@ def _read_file(
         ex.tables.setdefault("join:" + table if "join" in source else table, []).append(mapped)
 
 
-def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False) -> Extract:
-    """Read every source of a site's export; file-level problems become failures.
+def _read_file(path, rel, source, spec, ex: Extract, site, add, block_bytes) -> None:
+    rel, header, chunks = _grids(path, rel, source, spec, ex, site, block_bytes)
+    header = [h.translate(FOLD).strip() for h in header]
+    ex.headers[rel] = header
+    ex.columns[rel] = targets(source, header)
+    check_header(
+        header, source.get("delimiter", ",") if source["format"] in ("csv", "long") else None
+    )
+    ex.files[rel] = {"format": source["format"], "header_row": source.get("header_row", 1)} | (
+        ex.files.get(rel, {})
+    )
+    chunks = iter(chunks)
+    while True:
+        try:
+            grid, nfields = next(chunks)
+        except StopIteration:
+            return
+        except FileProblem:  # a later block of a text file unreadable: as if never read
+            ex.headers.pop(rel), ex.columns.pop(rel), ex.files.pop(rel)
+            raise
+        add(rel, source, _clean(grid, nfields, header, rel, source, spec, ex, site))
 
-    ``collapse``: an EAV line repeating an earlier one exactly is dropped with a warning
-    (quarantine mode) instead of failing its record.
-    """
+
+def read_export(spec: dict, raw_dir, site: str, ex: Extract, add, discard, block_bytes=None):
+    """Read every source's files; ``add(rel, source, frame)`` takes each chunk of cleaned
+    rows, ``discard(rel)`` drops what was added of a file that then failed as a whole.
+    File-level problems become failures in ``ex``. ``block_bytes``: read delimited text
+    files in blocks of about this size (:mod:`.textstream`), else whole."""
     raw_dir = Path(raw_dir)
-    ex = Extract()
     for source in spec["sources"]:
         paths = sorted(p for p in raw_dir.glob(source["path"]) if p.is_file())
         if not paths:
@@ -147,9 +196,10 @@ def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False
         for path in paths:
             rel = path.relative_to(raw_dir).as_posix()
             try:
-                _read_file(path, rel, source, spec, ex, site, collapse)
+                _read_file(path, rel, source, spec, ex, site, add, block_bytes)
             except FileProblem as exc:
                 name = source_name(rel, source)
+                discard(name)
                 ex.files.setdefault(name, {"format": source["format"]})
                 ex.add(
                     Failure(
@@ -164,4 +214,27 @@ def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False
                         value=exc.value,
                     )
                 )
+
+
+def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False) -> Extract:
+    """Read every source of a site's export whole; file-level problems become failures.
+
+    ``collapse``: an EAV line repeating an earlier one exactly is dropped with a warning
+    (quarantine mode) instead of failing its record.
+    """
+    ex = Extract()
+    frames: dict[str, tuple[dict, list[pd.DataFrame]]] = {}
+    read_export(
+        spec,
+        raw_dir,
+        site,
+        ex,
+        lambda rel, source, frame: frames.setdefault(rel, (source, []))[1].append(frame),
+        lambda rel: frames.pop(rel, None),
+    )
+    for rel, (source, parts) in frames.items():
+        shape(
+            pd.concat(parts) if len(parts) > 1 else parts[0], rel, source, spec, ex, site, collapse
+        )
+    ex.failures.extend(unknown_failures(ex.eav_unknown, site))
     return ex

@@ -24,14 +24,20 @@ ID_DIGITS = r"[0-9]+(?:\.0+)?"
 def normalise_ids(chk: Checks, raw: dict, width: int) -> None:
     """Zero-pad every table's patient ids in place; ``id_format`` failures for the rest."""
     for table, frame in raw.items():
-        pid = frame[RAW_ID_FIELD].astype("string")
-        digits = pid.str.fullmatch(ID_DIGITS, na=False).astype(bool)
-        padded = pid.str.replace(r"\.0+$", "", regex=True).str.zfill(width)
-        bad = pid.notna() & (~digits | (padded.str.len() > width))
+        padded, bad = padded_ids(frame[RAW_ID_FIELD], width)
         chk.register("id_format", table, RAW_ID_FIELD, f"patient id of at most {width} digits")
         detail = f"not a patient id of at most {width} digits (patient_id: zero_pad: {width})"
         chk.fail(frame, table, bad, RAW_ID_FIELD, "id_format", detail)
-        frame[RAW_ID_FIELD] = padded.where(digits & ~bad, pid)
+        frame[RAW_ID_FIELD] = padded
+
+
+def padded_ids(ids: pd.Series, width: int) -> tuple[pd.Series, pd.Series]:
+    """Ids zero-padded to ``width`` (others as they are) and which of them are no id."""
+    pid = ids.astype("string")
+    digits = pid.str.fullmatch(ID_DIGITS, na=False).astype(bool)
+    padded = pid.str.replace(r"\.0+$", "", regex=True).str.zfill(width)
+    bad = pid.notna() & (~digits | (padded.str.len() > width))
+    return padded.where(digits & ~bad, pid), bad
 
 
 def _sources(frame: pd.DataFrame) -> pd.Series:

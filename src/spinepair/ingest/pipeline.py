@@ -5,57 +5,51 @@ Validation is lazy: every check runs on every row and all failures are collected
 :class:`IngestError` on any failure; with ``quarantine=True`` invalid records are set aside
 whole (:mod:`spinepair.ingest.quarantine`) and the site continues, except for file-level
 problems, which always fail the site.
+
+A site whose export is larger than ``ingest.part_mb`` is read in blocks and checked in
+parts of whole patients (:mod:`.partition`, :mod:`.checks.sitewide`), with the same
+failures, report and tables as read whole (:mod:`.outcome` merges the parts).
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from spinepair.contracts.cdm import RAW_ID_FIELD, TABLE_NAMES, TABLES, UNIQUE, VOCABULARIES
-from spinepair.contracts.stages import cdm_schema, column_dtypes
-from spinepair.errors import IngestError
+from spinepair.contracts.cdm import RAW_ID_FIELD, TABLE_NAMES, TABLES, VOCABULARIES
 from spinepair.ingest.checks import plausibility
 from spinepair.ingest.checks.collector import Checks
 from spinepair.ingest.checks.date_order import check_date_order
 from spinepair.ingest.checks.identity import check_arm, check_same_person
 from spinepair.ingest.checks.keys import check_keys
+from spinepair.ingest.checks.sitewide import Sitewide
 from spinepair.ingest.checks.values import parse_table
-from spinepair.ingest.extract import Extract, read_site
-from spinepair.ingest.failure import WARNING, Failure, failure_frame, records
+from spinepair.ingest.extract import Extract, read_export, read_site, shape
 from spinepair.ingest.linking import join_source, normalise_ids
-from spinepair.ingest.pseudonym import person_keys, pseudonymise
-from spinepair.ingest.quarantine import (
-    CASCADE,
-    collapse_duplicates,
-    is_fatal,
-    rejected_rows,
-    share_failures,
+from spinepair.ingest.outcome import (
+    IngestResult,
+    PartResult,
+    finish,
+    rows_present_failures,
+    settle_part,
 )
-from spinepair.ingest.report import FILE_CHECKS, build_report, message
+from spinepair.ingest.partition import PART_MB, PartStore, part_count
+from spinepair.ingest.quarantine import RECORD_CHECKS, collapse_duplicates
+from spinepair.ingest.report import FILE_CHECKS
 from spinepair.ingest.spec import load_site_spec, validate_site_spec
 
-LOG = logging.getLogger(__name__)
+__all__ = ["Checked", "IngestResult", "check_part", "check_site", "ingest_site"]
 # The study config's ``ingest`` section, with its defaults; ``arms``: the study's arm names
 # (without a study, the arms are named after the modalities).
 DEFAULTS = {
     "rows_required": ["patients", "treatments"],
     "max_quarantine_share": 0.05,
     "arms": VOCABULARIES["modality"],
+    "part_mb": PART_MB,
 }
-
-
-@dataclass
-class IngestResult:
-    """CDM tables, the JSON-able validation report and (quarantine mode) rejected rows."""
-
-    tables: dict[str, pd.DataFrame]
-    report: dict
-    quarantine: pd.DataFrame
 
 
 def _empty_raw(table: str) -> pd.DataFrame:
@@ -76,21 +70,10 @@ def _raw_tables(ex: Extract) -> dict[str, pd.DataFrame]:
     return raw
 
 
-def _check_rows_present(ex: Extract, raw: dict, site: str, required) -> None:
-    """A table with no record, from files that were read: an error or a warning."""
-    failed = {f.file for f in ex.failures}
-    for t in TABLE_NAMES:
-        files = [f for f, info in ex.files.items() if t in info.get("tables", [])]
-        if len(raw[t]) or not files or failed & set(files):
-            continue  # rows present, or the file itself failed (already reported)
-        detail = f"no {t} rows: the file is empty or has only a header"
-        severity = "error" if t in required else WARNING
-        ex.add(Failure(site, files[0], 2, None, None, t, "rows_present", detail, severity=severity))
-
-
 @dataclass
 class Checked:
-    """A site's export read and checked: what ingest and ``check-site`` both report on."""
+    """A site's export (or one part of it) read and checked: what ingest and ``check-site``
+    both report on."""
 
     spec: dict
     ex: Extract
@@ -100,8 +83,7 @@ class Checked:
     arms: pd.Series
 
 
-def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None) -> Checked:
-    """Read a site's export with its spec and run every check on every row."""
+def _prepared(spec, settings) -> tuple[dict, dict]:
     settings = DEFAULTS | (settings or {})
     arms = settings["arms"]
     spec = (
@@ -109,7 +91,12 @@ def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None
         if isinstance(spec, dict)
         else load_site_spec(spec, arms=arms)
     )
-    ex = read_site(spec, raw_dir, site, collapse=quarantine)
+    return spec, settings
+
+
+def check_part(spec, ex: Extract, site: str, quarantine, settings, sitewide=None) -> Checked:
+    """Run every check on every row read into ``ex`` (a whole site, or one part of it with
+    the site-wide checks through ``sitewide``)."""
     raw = _raw_tables(ex)
     if quarantine:
         for t in TABLE_NAMES:
@@ -130,14 +117,25 @@ def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None
         )
     for t, extra in joins.items():
         join_source(chk, ex, spec, raw, t, extra)
-    parsed = {t: parse_table(chk, spec, t, raw[t], limits) for t in TABLE_NAMES}
+    parsed = {t: parse_table(chk, spec, t, raw[t], limits, sitewide) for t in TABLE_NAMES}
     check_keys(chk, raw, parsed)
     check_date_order(chk, raw, parsed)
-    plausibility.check_doses(chk, raw["treatments"], parsed["treatments"], limits)
-    check_same_person(chk, raw["patients"], parsed["patients"])
+    plausibility.check_doses(chk, raw["treatments"], parsed["treatments"], limits, sitewide)
+    check_same_person(chk, raw["patients"], parsed["patients"], sitewide)
     arms = check_arm(chk, raw, parsed, spec["arm"], list(settings["arms"]))
-    _check_rows_present(ex, raw, site, settings["rows_required"])
     return Checked(spec, ex, raw, parsed, chk, arms)
+
+
+def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None) -> Checked:
+    """Read a site's export whole with its spec and run every check on every row."""
+    spec, settings = _prepared(spec, settings)
+    ex = read_site(spec, raw_dir, site, collapse=quarantine)
+    state = check_part(spec, ex, site, quarantine, settings)
+    failed = {f.file for f in ex.failures}
+    records = {t: len(state.raw[t]) for t in TABLE_NAMES}
+    for f in rows_present_failures(ex.files, records, failed, site, settings["rows_required"]):
+        ex.add(f)
+    return state
 
 
 def ingest_site(
@@ -148,90 +146,51 @@ def ingest_site(
     quarantine: bool = False,
     settings: dict | None = None,
     full_report: str | None = None,
+    write: Callable[[str, Iterator[pd.DataFrame]], None] | None = None,
 ) -> IngestResult:
     """Ingest one site's raw export into the six CDM tables (see module docstring).
 
-    ``settings`` is the study config's ``ingest`` section (defaults in ``DEFAULTS``);
-    ``full_report`` names, in the message of a failed ingest, where every failure is kept.
+    ``settings`` is the study config's ``ingest`` section (defaults in ``DEFAULTS``;
+    ``part_mb``: a larger export is read in parts of about this many raw megabytes);
+    ``full_report`` names, in the message of a failed ingest, where every failure is kept;
+    ``write(table, frames)``: hand each table over as frames (one per part, in order, each
+    held in memory only while written) instead of returning the tables.
     """
-    settings = DEFAULTS | (settings or {})
-    state = check_site(spec, raw_dir, site, quarantine, settings)
-    spec, ex, raw, parsed, chk, arms = (
-        state.spec,
-        state.ex,
-        state.raw,
-        state.parsed,
-        state.chk,
-        state.arms,
-    )
-    read_fails = failure_frame(ex.failures)
-    long_files = {f for f, info in ex.files.items() if info["format"] == "long"}
-    fatal = read_fails[is_fatal(read_fails, long_files)]
-    rejected = rejected_rows(chk, raw, parsed, read_fails)
-    if quarantine and not len(fatal):
-        shares = share_failures(site, raw, rejected, settings["max_quarantine_share"])
-        read_fails = failure_frame(ex.failures + shares)
-        fatal = failure_frame(shares)
-    cell = chk.error_frame().drop(columns="idx")
-    parts = [f.astype(object) for f in (read_fails, cell) if len(f)]
-    allf = pd.concat(parts, ignore_index=True) if parts else read_fails
-    allf = allf.sort_values(["file", "row", "check"], kind="stable", na_position="first")
-    problems = allf[~allf["check"].isin(CASCADE)]
-    warnings = pd.concat(
-        [failure_frame(ex.warnings), *[w.drop(columns="idx") for w in chk.warnings]],
-        ignore_index=True,
-    )
-    for w in records(warnings):
-        LOG.warning("site %s, %s row %s: %s", site, w["file"], w["row"], w["detail"])
-
-    failed = bool(len(fatal)) or (bool(len(problems)) and not quarantine)
-    report = build_report(
-        site,
-        spec,
-        quarantine,
-        failed,
-        ex,
-        raw,
-        parsed,
-        rejected,
-        chk.registry,
-        allf,
-        problems,
-        warnings,
-    )
-    if failed:
-        failures = records(problems)
-        raise IngestError(message(site, failures, full_report), failures, report=report)
-    tables = _cdm_tables(parsed, rejected, key, site, arms, raw["patients"])
-    q = allf[["file", "row", "table", "column", "check", "value"]].astype({"row": "Int64"})
-    q.insert(0, "site", site)
-    return IngestResult(tables=tables, report=report, quarantine=q.reset_index(drop=True))
+    spec, settings = _prepared(spec, settings)
+    k = part_count(spec, raw_dir, settings["part_mb"])
+    if k > 1:
+        return _ingest_in_parts(
+            k, spec, raw_dir, site, key, quarantine, settings, full_report, write
+        )
+    ex = read_site(spec, raw_dir, site, collapse=quarantine)
+    state = check_part(spec, ex, site, quarantine, settings)
+    parts = [settle_part(state, [], key, site)]
+    return finish(site, spec, quarantine, settings, ex, parts, full_report, write)
 
 
-def _cdm_tables(
-    parsed: dict, rejected: dict, key: bytes, site: str, arms: pd.Series, raw_patients: pd.DataFrame
-) -> dict:
-    """The accepted rows as CDM tables, raw ids replaced by keyed pseudonyms (and the person
-    pseudonym of each patient from the registration number, which is then dropped);
-    ``arms`` is the arm of each patients row."""
-    tables = {}
-    goods = {t: parsed[t][~rejected[t]].copy() for t in TABLE_NAMES}
-    ids = np.concatenate([g[RAW_ID_FIELD].to_numpy(dtype=object) for g in goods.values()])
-    keys = pseudonymise(key, site, pd.Series(ids, dtype="string"))  # one HMAC per distinct id
-    ends = np.cumsum([len(g) for g in goods.values()])
-    for t, end in zip(TABLE_NAMES, ends, strict=True):
-        good = goods[t]
-        good.insert(0, "patient_key", keys.iloc[end - len(good) : end].set_axis(good.index))
-        del good[RAW_ID_FIELD]
-        if t == "patients":
-            good["site"], good["arm"] = site, arms[good.index]
-            rrn = (
-                raw_patients["rrn"] if "rrn" in raw_patients else pd.Series(pd.NA, index=good.index)
-            )
-            good["person_key"] = person_keys(key, rrn.reindex(good.index))
-        cols = TABLES[t]
-        good = good[[c.name for c in cols]].astype(column_dtypes(cols))
-        good = good.sort_values(list(UNIQUE[t]), kind="stable").reset_index(drop=True)
-        cdm_schema(t).validate(good)
-        tables[t] = good
-    return tables
+def _ingest_in_parts(k, spec, raw_dir, site, key, quarantine, settings, full_report, write):
+    """Read the export in blocks into ``k`` parts of whole patients, check each part (and
+    again those failing a site-wide check once the whole site is known), then merge."""
+    store = PartStore(k, spec, site, key)
+    try:
+        ex = Extract()
+        block = max(1, int(settings["part_mb"] * 2**20 / 4))
+        read_export(spec, raw_dir, site, ex, store.add, store.discard, block_bytes=block)
+        store.close()
+        sitewide = Sitewide(plausibility.settings(settings.get("plausibility")))
+        site_records = [f for f in ex.failures if f.check in RECORD_CHECKS]
+
+        def run(part: int) -> PartResult:
+            sitewide.part = part
+            pex = Extract(files=ex.files, headers=ex.headers, columns=ex.columns)
+            for rel, source, frame in store.frames(part):
+                shape(frame, rel, source, spec, pex, site, quarantine)
+            state = check_part(spec, pex, site, quarantine, settings, sitewide)
+            return settle_part(state, site_records, key, site, store.dir / f"{part}")
+
+        parts = [run(p) for p in range(k)]
+        for p in sorted(sitewide.settle()):
+            parts[p] = run(p)
+        return finish(site, spec, quarantine, settings, ex, parts, full_report, write)
+    finally:
+        store.cleanup()

@@ -112,13 +112,13 @@ def rejected_rows(chk: Checks, raw: dict, parsed: dict, read_failures: pd.DataFr
 CASCADE = ("parent_rejected", "child_rejected")
 
 
-def share_failures(site: str, raw: dict, rejected: dict, max_share: float) -> list[Failure]:
-    """A failure per table of which quarantine removed more than ``max_share``."""
+def share_failures(site: str, counts: dict, max_share: float) -> list[Failure]:
+    """A failure per table of which quarantine removed more than ``max_share``; ``counts``:
+    table -> (records read, records rejected, files of the rejected records)."""
     out = []
     for t in TABLE_NAMES:
-        n, k = len(raw[t]), int(rejected[t].sum())
+        n, k, files = counts[t]
         if n and k / n > max_share:
-            files = sorted(set(raw[t].loc[rejected[t], "_file"]))
             detail = (
                 f"quarantine would remove {k} of {n} {t} records ({k / n:.0%}), more than "
                 f"ingest.max_quarantine_share ({max_share:.0%}): fix the export"

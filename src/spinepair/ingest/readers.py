@@ -46,22 +46,28 @@ _CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 _MARKED = re.compile(r't="e"|<(?:\w+:)?f[\s>/]')
 
 
-def decode(data: bytes, encoding: str) -> str:
-    """Decoded text without a BOM, with every line break (CRLF, CR, LF) as LF."""
+def decode(data: bytes, encoding: str, offset: int = 0, line: int = 0) -> str:
+    """Decoded text without a BOM, with every line break (CRLF, CR, LF) as LF.
+
+    ``offset`` and ``line``: where ``data`` starts in its file (bytes and line breaks
+    before it), for a block of a file read in parts; a BOM counts only at the file's start.
+    """
     utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-    if data.startswith(codecs.BOM_UTF8) and not utf8:
+    codec = "utf-8" if offset and utf8 else encoding
+    if not offset and data.startswith(codecs.BOM_UTF8) and not utf8:
         detail = f"the file starts with a UTF-8 byte-order mark but the spec declares {encoding}"
         raise FileProblem("encoding", 1, detail + " (re-saved as UTF-8?)")
     try:
-        text = data.decode(encoding)
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        where = line + data[: exc.start].count(b"\n") + 1
         raise FileProblem(
             "encoding",
-            line,
-            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid {encoding}",
+            where,
+            f"byte 0x{data[exc.start]:02x} at offset {offset + exc.start} is not valid {encoding}",
         ) from None
-    text = text.removeprefix("\ufeff")
+    if not offset:
+        text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spinepair.contracts.cdm import TABLE_NAMES
-from spinepair.ingest.counts import column_counts
+from spinepair.ingest.counts import column_entries
 from spinepair.ingest.failure import records
 
 MAX_SHOWN = 20
@@ -58,43 +58,45 @@ def message(site: str, failures: list[dict], full_report: str | None = None) -> 
     return "\n".join(lines)
 
 
-def build_report(
-    site, spec, quarantine, failed, ex, raw, parsed, rejected, registry, allf, problems, warnings
-):
-    """The JSON-able validation report (see docs: validation.json)."""
-    counts = allf.groupby(["check", "table", "cdm_column"], dropna=False).size()
+def build_report(site, spec, quarantine, failed, ex, parts, counts, allf, problems, warnings):
+    """The JSON-able validation report (see docs: validation.json) of a site's parts
+    (:class:`~spinepair.ingest.outcome.PartResult`); ``counts``: table -> (records read,
+    rejected, their files)."""
+    found = allf.groupby(["check", "table", "cdm_column"], dropna=False).size()
+    registry = list({_key(c): c for p in parts for c in p.registry}.values())
     checks = []
     for c in registry:
         key = (c["name"], c["table"], c["column"])
         hit = [
             n
-            for k, n in counts.items()
+            for k, n in found.items()
             if k[0] == key[0] and (key[1] is None or (k[1], k[2]) == key[1:])
         ]
         checks.append({**c, "n_failed": int(sum(hit))})
-    malformed = allf.loc[allf["check"] == "field_count", ["file", "row"]]
-    rej_recs = pd.concat(
-        [raw[t].loc[rejected[t], ["_file", "_rec"]] for t in TABLE_NAMES]
-        + [malformed.set_axis(["_file", "_rec"], axis=1)]
-    )
-    counts = column_counts(spec, ex, raw, parsed, problems)
-    files = {}
-    for rel, info in ex.files.items():
-        rowmap = ex.rowmaps.get(rel, pd.Series(dtype="int64"))
-        bad = rej_recs.loc[rej_recs["_file"] == rel, "_rec"].astype("int64")
-        n_bad = int(rowmap.isin(bad).sum())
-        files[rel] = {
+    rows = {
+        rel: [
+            sum(p.file_rows.get(rel, (0, 0))[i] for p in parts) + ex.malformed.get(rel, 0)
+            for i in (0, 1)
+        ]
+        for rel in ex.files
+    }
+    tally = pd.concat([p.tally for p in parts], ignore_index=True)
+    columns = column_entries(ex.columns, ex.headers, tally, {r: n[0] for r, n in rows.items()})
+    files = {
+        rel: {
             **info,
-            "rows_read": len(rowmap),
-            "rows_ingested": len(rowmap) - n_bad,
-            "rows_rejected": n_bad,
-            "columns": counts.get(rel, []),
+            "rows_read": rows[rel][0],
+            "rows_ingested": rows[rel][0] - rows[rel][1],
+            "rows_rejected": rows[rel][1],
+            "columns": columns.get(rel, []),
         }
+        for rel, info in ex.files.items()
+    }
     tables = {
         t: {
-            "records_read": len(raw[t]),
-            "records_ingested": int((~rejected[t]).sum()),
-            "records_rejected": int(rejected[t].sum()),
+            "records_read": counts[t][0],
+            "records_ingested": counts[t][0] - counts[t][1],
+            "records_rejected": counts[t][1],
         }
         for t in TABLE_NAMES
     }
@@ -111,3 +113,7 @@ def build_report(
         "failures": records(allf),
         "warnings": records(warnings),
     }
+
+
+def _key(check: dict) -> tuple:
+    return (check["name"], check["table"], check["column"], check["description"])

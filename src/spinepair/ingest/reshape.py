@@ -162,46 +162,54 @@ def _eav_lines(long: pd.DataFrame, source: dict, rel: str, ex: Extract, site: st
             )
         )
     unknown = long.loc[long["entity"].notna() & ~long["entity"].isin([*entities, *ignored])]
-    for entity, lines in unknown.groupby("entity", sort=True)["_line"]:
-        detail = (
-            f"unknown entity {entity!r} on {len(lines)} lines (map it, or list it under "
-            "ignore_entities)"
-        )
-        ex.add(
-            Failure(
-                site,
-                rel,
-                int(lines.min()),
-                names["entity"],
-                None,
-                None,
-                "known_entity",
-                detail,
-                value=str(entity),
-            )
-        )
+    tallies = [
+        unknown.groupby("entity", sort=True)["_line"]
+        .agg(["size", "min"])
+        .reset_index()
+        .assign(attribute=None, table=None)
+    ]
     for entity, espec in entities.items():
         sub = long[(long["entity"] == entity) & long["attribute"].notna()]
         known = [*espec["columns"], *espec.get("ignore_attributes", [])]
         extra = sub.loc[~sub["attribute"].isin(known)]
-        for attr, lines in extra.groupby("attribute", sort=True)["_line"]:
+        tallies.append(
+            extra.groupby("attribute", sort=True)["_line"]
+            .agg(["size", "min"])
+            .reset_index()
+            .assign(entity=entity, table=espec["table"])
+        )
+    found = pd.concat([t for t in tallies if len(t)] or tallies[:1], ignore_index=True)
+    ex.eav_unknown.append(
+        found.assign(file=rel, entity_column=names["entity"], attribute_column=names["attribute"])
+    )
+
+
+def unknown_failures(tallies: list[pd.DataFrame], site: str) -> list[Failure]:
+    """One failure per unknown EAV entity, and per unknown attribute of a known entity, of
+    each file: lines counted over all the tallies (of one file read whole or in parts)."""
+    tallies = [t for t in tallies if len(t)]
+    if not tallies:
+        return []
+    found = pd.concat(tallies, ignore_index=True)
+    keys = ["file", "entity", "attribute", "table", "entity_column", "attribute_column"]
+    found = found.groupby(keys, sort=False, dropna=False).agg(
+        size=("size", "sum"), first=("min", "min")
+    )
+    out = []
+    for (rel, entity, attr, table, ecol, acol), (n, first) in found.iterrows():
+        if pd.isna(attr):
+            detail = f"unknown entity {entity!r} on {int(n)} lines (map it, or list it under ignore_entities)"
+            check, column, value, table = "known_entity", ecol, entity, None
+        else:
             detail = (
-                f"unknown attribute {attr!r} of entity {entity!r} on {len(lines)} lines (map "
+                f"unknown attribute {attr!r} of entity {entity!r} on {int(n)} lines (map "
                 "it, or list it under ignore_attributes)"
             )
-            ex.add(
-                Failure(
-                    site,
-                    rel,
-                    int(lines.min()),
-                    names["attribute"],
-                    None,
-                    espec["table"],
-                    "known_attribute",
-                    detail,
-                    value=str(attr),
-                )
-            )
+            check, column, value = "known_attribute", acol, attr
+        out.append(
+            Failure(site, rel, int(first), column, None, table, check, detail, value=str(value))
+        )
+    return out
 
 
 def pivot_long(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str, collapse: bool):

@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,3 +97,22 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a CSV atomically (no index, LF line endings)."""
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, lineterminator="\n")
+
+
+def write_parquet_parts(frames: Iterable[pd.DataFrame], path: str | os.PathLike) -> None:
+    """Write frames of one schema one after the other into one Parquet file (a row group
+    each), atomically, holding one frame at a time; a single frame as :func:`write_parquet`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frames = iter(frames)
+    first = next(frames)
+    second = next(frames, None)
+    if second is None:
+        write_parquet(first, path)
+        return
+    with atomic_path(path) as tmp:
+        schema = pa.Table.from_pandas(first, preserve_index=False).schema
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for frame in (first, second, *frames):
+                writer.write_table(pa.Table.from_pandas(frame, preserve_index=False).cast(schema))

@@ -21,7 +21,8 @@ def raw_ids(rng: np.random.Generator, site: str, n: int) -> np.ndarray:
 def fake_identities(rng: np.random.Generator, birth, sex) -> pd.DataFrame:
     """Name, resident registration number and mobile phone per patient (synthetic).
 
-    The RRN starts with the birth date; its seventh digit codes sex and century.
+    The RRN starts with the birth date; its seventh digit codes sex and century; two
+    patients never share one (a serial drawn twice for one birth date is drawn again).
     """
     birth = pd.Series(pd.to_datetime(np.asarray(birth)))
     n = len(birth)
@@ -29,7 +30,10 @@ def fake_identities(rng: np.random.Generator, birth, sex) -> pd.DataFrame:
     sur, given = np.array(list(SURNAMES), object), np.array(list(GIVEN), object)
     names = sur[d[:, 0]] + given[d[:, 1]] + given[d[:, 2]]
     digit = np.where(np.asarray(sex) == "M", 1, 2) + np.where(birth.dt.year >= 2000, 2, 0)
-    serial = pd.Series(d[:, 3]).map("{:06d}".format)
-    rrn = birth.dt.strftime("%y%m%d") + "-" + pd.Series(digit).astype(str) + serial
+    head = birth.dt.strftime("%y%m%d") + "-" + pd.Series(digit).astype(str)
+    serial = pd.Series(d[:, 3])
+    while (twice := (head + serial.astype(str)).duplicated()).any():  # one person, one RRN
+        serial[twice] = rng.integers(0, 1_000_000, int(twice.sum()))
+    rrn = head + serial.map("{:06d}".format)
     phone = "010-" + pd.Series(d[:, 4]).astype(str) + "-" + pd.Series(d[:, 5]).map("{:04d}".format)
     return pd.DataFrame({"name": names, "rrn": rrn, "phone": phone}, dtype="string")

@@ -13,13 +13,16 @@ import pandas as pd
 
 from spinepair.contracts.cdm import RAW_ID_FIELD, VOCABULARIES
 from spinepair.ingest.checks.collector import Checks
+from spinepair.ingest.checks.sitewide import Sitewide, clash_rows
 from spinepair.ingest.pseudonym import normalised_rrn
 
 MODALITIES = VOCABULARIES["modality"]
 RRN = r"[0-9]{6}[- ]?[0-9]{7}"  # a resident registration number as exports write it
 
 
-def check_same_person(chk: Checks, raw: pd.DataFrame, pats: pd.DataFrame) -> None:
+def check_same_person(
+    chk: Checks, raw: pd.DataFrame, pats: pd.DataFrame, site: Sitewide | None = None
+) -> None:
     """A registration number is 13 digits (``YYMMDD-NNNNNNN``: anything else would give a
     person pseudonym of no person); two patient ids of one person: same RRN, or same name
     and birth date without RRN."""
@@ -48,12 +51,10 @@ def check_same_person(chk: Checks, raw: pd.DataFrame, pats: pd.DataFrame) -> Non
     ):
         chk.register("same_person", "patients", column, f"no two patient ids with {what}")
         ok = keys["key"].notna() & keys["id"].notna()
-        ids = keys[ok].groupby("key")["id"].transform("nunique")
-        clash = pd.Series(False, index=keys.index)
-        clash[ids.index] = ids > 1
-        if not clash.any():
+        other = clash_rows(keys[ok]) if site is None else site.same_person(column, keys)
+        if other is None or not len(other):
             continue
-        other = keys[clash].groupby("key")["row"].agg(lambda r: ", ".join(map(str, sorted(r))))
+        clash = ok & keys["key"].isin(other.index)
         detail = (
             f"{what} as another patient id (rows "
             + keys.loc[clash, "key"].map(other).astype("string")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from spinepair.ingest.checks.collector import Checks
+from spinepair.ingest.checks.sitewide import Sitewide
 
 DEFAULTS = {
     "dose_per_fraction_gy": [1.0, 30.0],
@@ -41,8 +42,11 @@ def settings(config: dict | None) -> dict:
     return out
 
 
-def check_doses(chk: Checks, raw: pd.DataFrame, tx: pd.DataFrame, limits: dict) -> None:
-    """Dose per fraction, total dose and fractions per modality, BED, the site's unit."""
+def check_doses(
+    chk: Checks, raw: pd.DataFrame, tx: pd.DataFrame, limits: dict, site: Sitewide | None = None
+) -> None:
+    """Dose per fraction, total dose and fractions per modality, BED, the site's unit
+    (over the whole site through ``site`` when the site is read in parts)."""
     dose, n = tx["total_dose_gy"], tx["fractions"]
     per = dose / n
     lo, hi = limits["dose_per_fraction_gy"]
@@ -71,44 +75,69 @@ def check_doses(chk: Checks, raw: pd.DataFrame, tx: pd.DataFrame, limits: dict) 
     bad = bed.notna() & ((bed < lo) | (bed > hi))
     detail = "BED " + bed.round(1).astype("string") + f" Gy outside {lo}..{hi} Gy"
     chk.fail(raw, "treatments", bad, "total_dose_gy", "bed", detail, raw["total_dose_gy"])
-    _check_unit(chk, raw, dose, limits)
+    _check_unit(chk, raw, dose, limits, site)
 
 
-def _check_unit(chk: Checks, raw: pd.DataFrame, dose: pd.Series, limits: dict) -> None:
+def _check_unit(chk: Checks, raw: pd.DataFrame, dose: pd.Series, limits: dict, site) -> None:
     lo, hi = limits["dose_unit_gy"]
     share = limits["dose_unit_share"]
     chk.register(
         "dose_unit", "treatments", "total_dose_gy", f"not {share:.0%} of doses < {lo} or > {hi} Gy"
     )
-    known = dose.dropna()
-    for mask, side in ((dose < lo, f"below {lo} Gy"), (dose > hi, f"above {hi} Gy")):
-        mask = mask.fillna(False).astype(bool)
-        if len(known) and mask.sum() >= share * len(known):
-            first = mask & (raw["_row"] == raw.loc[mask, "_row"].min())
-            detail = (
-                f"{int(mask.sum())} of {len(known)} doses are {side}: cGy/Gy mix-up? "
-                "(check units: in the site spec)"
-            )
-            chk.fail(
-                raw, "treatments", first, "total_dose_gy", "dose_unit", detail, raw["total_dose_gy"]
-            )
+    sides = [
+        (f"below {lo} Gy", (dose < lo).fillna(False).astype(bool), raw["_row"]),
+        (f"above {hi} Gy", (dose > hi).fillna(False).astype(bool), raw["_row"]),
+    ]
+    known = int(dose.notna().sum())
+    if site is None:
+        found = {
+            side: (known, int(mask.sum()), raw.loc[mask, "_row"].min())
+            for side, mask, _ in sides
+            if known and mask.sum() >= share * known
+        }
+    else:
+        found = site.dose_unit(known, sides)
+    for side, mask, _ in sides:
+        if found.get(side) is None:
+            continue
+        n_known, n_side, first_row = found[side]
+        first = mask & (raw["_row"] == first_row)
+        detail = (
+            f"{n_side} of {n_known} doses are {side}: cGy/Gy mix-up? "
+            "(check units: in the site spec)"
+        )
+        chk.fail(
+            raw, "treatments", first, "total_dose_gy", "dose_unit", detail, raw["total_dose_gy"]
+        )
 
 
 def check_sentinel(
-    chk: Checks, table: str, raw: pd.DataFrame, name: str, s: pd.Series, limits: dict
+    chk: Checks,
+    table: str,
+    raw: pd.DataFrame,
+    name: str,
+    s: pd.Series,
+    limits: dict,
+    site: Sitewide | None = None,
 ) -> None:
-    """Codes such as 999 or -1 standing out from the rest of a numeric column."""
+    """Codes such as 999 or -1 standing out from the rest of a numeric column (of the
+    whole site through ``site`` when the site is read in parts)."""
     codes = [float(c) for c in limits["sentinels"]]
     chk.register("sentinel", table, name, f"no code of {limits['sentinels']} standing out")
     num = pd.to_numeric(s, errors="coerce").astype("float64")
     code = num.isin(codes)
-    rest = num[~code].dropna()
-    if not code.any() or len(rest) < limits["sentinel_min_values"]:
+    if site is not None:
+        stats = site.sentinel((table, name), num, code)
+    else:
+        rest = num[~code].dropna()
+        enough = len(rest) >= limits["sentinel_min_values"]
+        stats = (np.quantile(rest, 0.99), rest.min(), rest.max(), len(rest)) if enough else None
+    if not code.any() or stats is None:
         return
-    top, bottom = np.quantile(rest, 0.99), rest.min()
+    top, bottom, most, _ = stats
     out = code & ((num > limits["sentinel_factor"] * max(top, 0)) | ((num < 0) & (bottom >= 0)))
     detail = (
         "a missing-value code? it stands out from the column's other values "
-        f"({bottom:g}..{rest.max():g}); declare it under missing_codes: in the site spec"
+        f"({bottom:g}..{most:g}); declare it under missing_codes: in the site spec"
     )
     chk.fail(raw, table, out, name, "sentinel", detail, s)

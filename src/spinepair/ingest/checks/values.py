@@ -51,13 +51,14 @@ def code_lookup(s: pd.Series, codemap: dict) -> pd.Series:
 
 
 def parse_table(
-    chk: Checks, spec: dict, table: str, raw: pd.DataFrame, limits: dict
+    chk: Checks, spec: dict, table: str, raw: pd.DataFrame, limits: dict, site=None
 ) -> pd.DataFrame:
     """Typed CDM values of one table (NA where a value failed a check).
 
     A raw value the spec declares a missing-value code of its column reads as missing;
     other codes standing out from their numeric column are failures (``sentinel``, limits
-    from :mod:`.plausibility`).
+    from :mod:`.plausibility`; over the whole site through ``site``, a
+    :class:`~.sitewide.Sitewide`, when the site is read in parts).
     """
     out = pd.DataFrame(index=raw.index)
     codes, units = spec.get("codes", {}), spec.get("units", {})
@@ -89,7 +90,7 @@ def parse_table(
         elif col.kind == "date":
             parsed = _date(chk, spec, table, raw, name, s, today)
         elif col.kind in ("int", "float"):
-            check_sentinel(chk, table, raw, name, s, limits)
+            check_sentinel(chk, table, raw, name, s, limits, site)
             unit = units.get(f"{table}.{name}", "Gy")
             per = out["fractions"] if unit.endswith("per fraction") else None
             parsed = _number(chk, table, raw, col, s, unit, per)
