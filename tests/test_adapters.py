@@ -46,7 +46,9 @@ def test_wrong_type_is_reported_with_its_path():
         validate_site_spec(spec, arms=("SRS", "RT"))
     spec = _spec("C")
     spec["arm"] = "surgery"
-    with pytest.raises(ConfigError, match=r"'surgery' is not an arm of the study \(its arms: SRS, RT\)"):
+    with pytest.raises(
+        ConfigError, match=r"'surgery' is not an arm of the study \(its arms: SRS, RT\)"
+    ):
         validate_site_spec(spec, arms=("SRS", "RT"))
 
 

@@ -27,8 +27,14 @@ STEPS = [
 def _site(site: str, arm: str, rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"patient_key": f"{site}{i}", "site": site, "arm": arm, "year": y, "primary": p,
-             "prior": q}
+            {
+                "patient_key": f"{site}{i}",
+                "site": site,
+                "arm": arm,
+                "year": y,
+                "primary": p,
+                "prior": q,
+            }
             for i, (y, p, q) in enumerate(rows)
         ]
     )
@@ -38,11 +44,28 @@ def _site(site: str, arm: str, rows: list[tuple]) -> pd.DataFrame:
 def study():
     """Site A (SRS): 4 patients, B (SRS): 2, C (RT): 5; all inside the window."""
     sites = [
-        _site("A", "SRS", [(2008, "HCC", "none"), (2009, "RCC", "none"), (2010, "HCC", "rt"),
-                           (2011, "HCC", "none")]),
+        _site(
+            "A",
+            "SRS",
+            [
+                (2008, "HCC", "none"),
+                (2009, "RCC", "none"),
+                (2010, "HCC", "rt"),
+                (2011, "HCC", "none"),
+            ],
+        ),
         _site("B", "SRS", [(2006, "HCC", "none"), (2007, "lung", "none")]),
-        _site("C", "RT", [(2008, "HCC", "none"), (2009, "HCC", "rt"), (2010, "HCC", "surgery"),
-                          (2011, "RCC", "none"), (2012, "HCC", "none")]),
+        _site(
+            "C",
+            "RT",
+            [
+                (2008, "HCC", "none"),
+                (2009, "HCC", "rt"),
+                (2010, "HCC", "surgery"),
+                (2011, "RCC", "none"),
+                (2012, "HCC", "none"),
+            ],
+        ),
     ]
     results = [select(s, STEPS) for s in sites]
     cohort = pd.concat([c for c, _ in results], ignore_index=True)
@@ -118,8 +141,15 @@ def test_drawn_boxes_hold_their_text_and_never_overlap(study, monkeypatch, tmp_p
 
 def test_analysed_boxes_come_from_the_flow_rows_of_the_primary_analysis():
     def row(key, label, arm, n, variant="primary", table="flow", statistic="n_analysed"):
-        return {"table": table, "row": key, "variable": label, "arm": arm,
-                "statistic": statistic, "value": float(n), "variant": variant}
+        return {
+            "table": table,
+            "row": key,
+            "variable": label,
+            "arm": arm,
+            "statistic": statistic,
+            "value": float(n),
+            "variant": variant,
+        }
 
     ard = pd.DataFrame(
         [

@@ -96,7 +96,11 @@ def test_flow_starts_with_the_exports_and_shows_the_quarantined(small_study):
     assert [s["step"] for s in flow] == [QUARANTINE_STEP, "primary tumour", "matched 1:1"]
     assert flow[0]["by_site"] == {"Y": 7}
     rt = study_flow(table, ["SRS", "RT"], []).arms[1]
-    assert (rt.top_label, rt.screened, rt.screened_by_site) == ("records in the exports", 7, {"Y": 7})
+    assert (rt.top_label, rt.screened, rt.screened_by_site) == (
+        "records in the exports",
+        7,
+        {"Y": 7},
+    )
     assert (rt.quarantined.n, rt.quarantined.by_site) == (2, {"Y": 2})
     assert rt.quarantined.wording.startswith("invalid record at ingest")
 

@@ -77,4 +77,6 @@ def test_report_reads_on_its_own(demo_run, tmp_path):
         assert '"mime_type": "text/html"' in entry.split('"data_uri"')[0], item
     assert '"labels": {"no.": "3.2.1", "item": "Overall survival"' in results
     assert '"labels": {"no.": "3.2.2", "item": "Progression-free survival"' in results
-    assert "Kaplan-Meier estimate of overall survival" in results  # the caption
+    # the caption, rendered (one job draws every figure: the label names the endpoint)
+    assert "Kaplan-Meier estimate of the endpoint this item names" in results
+    assert "at least 10% of the patients were at risk" in results

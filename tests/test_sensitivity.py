@@ -16,7 +16,12 @@ from spinepair.analysis.sensitivity_summary import (
     summary_markdown,
     summary_table,
 )
-from spinepair.analysis.settings import analysis_settings, deep_merge, variant_config
+from spinepair.analysis.settings import (
+    analysis_settings,
+    deep_merge,
+    variant_config,
+    variant_settings,
+)
 from spinepair.report.forest import forest_figure, forest_plot
 
 ARMS = ("SRS", "RT")
@@ -308,3 +313,10 @@ def test_settings_leave_out_rendering_only_keys():
     }
     assert analysis_settings(variant_config(variant, "v"))["alpha"] == 0.1
     assert variant["analysis"]["alpha"] == 0.05
+    # what the sensitivity job gets of the variant: the sections of StudySettings, and whether
+    # it must derive again (only when its endpoints differ from the primary ones)
+    got = variant_settings(variant, "v")
+    assert got["analysis"]["alpha"] == 0.1 and got["tables"] == settings.tables
+    assert got["rederive"] is False
+    variant["sensitivity"]["variants"]["w"] = {"overrides": {"endpoints": {"alpha_beta": 3}}}
+    assert variant_settings(variant, "w")["rederive"] is True

@@ -6,7 +6,6 @@ Every reference value was computed with the R call written next to it, on the da
 runif, rounded to 0.1 so that times are tied; pasted with dput).
 """
 
-
 import numpy as np
 import pytest
 

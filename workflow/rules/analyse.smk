@@ -5,6 +5,7 @@ TABLES = list(config["tables"])
 ENDPOINTS = list(config["analysis"]["endpoints"])
 REFERENCE = (config["study"].get("reference") or {}).get("figures")
 DIAGNOSTICS = config["analysis"].get("diagnostics")
+COMPETING = list(config["analysis"].get("competing_risks") or {})
 ANALYSIS_OUTPUTS = [
     *expand(
         out("tables/{table}.{ext}"),
@@ -12,6 +13,7 @@ ANALYSIS_OUTPUTS = [
         ext=["csv", "data.csv", "md", "html", "tex", "docx"],
     ),
     *expand(out("figures/km_{endpoint}.{ext}"), endpoint=ENDPOINTS, ext=["png", "svg"]),
+    *expand(out("figures/cif_{key}.{ext}"), key=COMPETING, ext=["png", "svg"]),
     out("survival.csv"),
     out("summary.md"),
     *([out("diagnostics.csv"), out("diagnostics.md")] if DIAGNOSTICS else []),
@@ -77,40 +79,62 @@ rule tables:
         "../scripts/tables.py"
 
 
-rule km_figure:
-    """Kaplan-Meier figure of one endpoint, with the stratified log-rank p and the hazard
-    ratio of the ARD."""
+rule figures:
+    """Kaplan-Meier figure of every endpoint, with the stratified log-rank p and the hazard
+    ratio of the ARD, and cumulative incidence figure of every competing-risk endpoint (ARD
+    rows cif, gray_p). One job: its imports cost more than drawing a figure (demo: 3.6 s of
+    CPU for the five figures in one job, 10.8 s as five jobs; benchmarks/README.md)."""
     input:
         ard=out("ard.parquet"),
         pairs_frame=out("analysis/pairs_frame.parquet"),
     output:
-        png=report(
-            out("figures/km_{endpoint}.png"),
-            caption="../report/km.rst",
-            category=SECTIONS["outcomes"],
-            labels=lambda wc: item_labels(
-                f"3.2.{ENDPOINTS.index(wc.endpoint) + 1}",
-                config["analysis"]["endpoints"][wc.endpoint],
-                "Kaplan-Meier curves by arm, numbers at risk, log-rank p and HR",
-            ),
-        ),
-        svg=out("figures/km_{endpoint}.svg"),
+        **{
+            f"km_{endpoint}": report(
+                out(f"figures/km_{endpoint}.png"),
+                caption="../report/km.rst",
+                category=SECTIONS["outcomes"],
+                labels=item_labels(
+                    f"3.2.{i}",
+                    title,
+                    "Kaplan-Meier curves by arm, numbers at risk, log-rank p and HR",
+                ),
+            )
+            for i, (endpoint, title) in enumerate(
+                config["analysis"]["endpoints"].items(), 1
+            )
+        },
+        **{
+            f"cif_{key}": report(
+                out(f"figures/cif_{key}.png"),
+                caption="../report/cif.rst",
+                category=SECTIONS["outcomes"],
+                labels=item_labels(
+                    f"3.2.{len(ENDPOINTS) + i}",
+                    f"Cumulative incidence: {key}",
+                    "cumulative incidence by arm, death as competing event, Gray's test",
+                ),
+            )
+            for i, key in enumerate(COMPETING, 1)
+        },
+        svg=[
+            *expand(out("figures/km_{endpoint}.svg"), endpoint=ENDPOINTS),
+            *expand(out("figures/cif_{key}.svg"), key=COMPETING),
+        ],
     log:
-        out("logs/km_figure/{endpoint}.log"),
+        out("logs/figures.log"),
     benchmark:
-        out("benchmarks/km_figure/{endpoint}.tsv")
-    wildcard_constraints:
-        endpoint="|".join(ENDPOINTS),
+        out("benchmarks/figures.tsv")
     conda:
         "../envs/spinepair.yaml"
     params:
         study=ARMS,
-        title=lambda wc: config["analysis"]["endpoints"][wc.endpoint],
+        titles=config["analysis"]["endpoints"],
+        competing=COMPETING,
         conf_type=config["analysis"].get("km", {}).get("conf_type", "log-log"),
         figures=config["analysis"].get("figures", {}),
-        code=code("km_figure"),
+        code=code("figures"),
     script:
-        "../scripts/km_figure.py"
+        "../scripts/figures.py"
 
 
 rule survival:

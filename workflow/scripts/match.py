@@ -13,7 +13,9 @@ def work():
         read_persons(sm.input.patients, sm.input.derived), sm.params.persons["across_sites"]
     )
     derived, cohort = read_eligible(sm.input.derived, sm.input.cohort, spec, removed)
-    duplicates = removed[removed["patient_key"].isin(cohort["patient_key"][cohort["excluded_at"] == STEP])]
+    duplicates = removed[
+        removed["patient_key"].isin(cohort["patient_key"][cohort["excluded_at"] == STEP])
+    ]
     for r in duplicates.itertuples():
         log.warning("site %s patient %s excluded: %s", r.site, r.patient_key, r.reason)
     write_csv(duplicates, sm.output.duplicates)

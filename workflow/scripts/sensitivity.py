@@ -1,4 +1,8 @@
-"""sensitivity job: one variant of the study config -> its ARD and matched pairs."""
+"""sensitivity job: every variant of the study config -> its ARD and matched pairs.
+
+The variants run one after the other in this one process (a job's imports cost more than a
+variant's work); each starts from the files, as a job of its own would.
+"""
 
 from pathlib import Path
 
@@ -6,41 +10,65 @@ import pandas as pd
 
 from spinepair.analysis.sensitivity import StudySettings, derive_sites, run_variant
 from spinepair.contracts.cdm import TABLE_NAMES
+from spinepair.errors import SpinepairError
 from spinepair.jobs.jobio import log, run, write_parquet
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
+def read_derived() -> dict[str, pd.DataFrame]:
+    """The derive jobs' rows of every site (the primary endpoints)."""
+    return {Path(p).stem: pd.read_parquet(p) for p in sm.input.derived}
+
+
+def read_ingested() -> dict[str, dict[str, pd.DataFrame]]:
+    """The ingested tables of every site."""
+    folders = dict.fromkeys(Path(p).parent for p in sm.input.ingested)
+    return {
+        folder.name: {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
+        for folder in folders
+    }
+
+
 def work():
+    for name, variant in sm.params.variants.items():
+        try:
+            run_one(name, variant)
+        except SpinepairError:
+            log.error("sensitivity variant %s failed", name)
+            raise
+
+
+def run_one(name: str, variant: dict) -> None:
     prm = sm.params
-    primary = {Path(p).stem: pd.read_parquet(p) for p in sm.input.derived}
-    if prm.rederive:
-        folders = dict.fromkeys(Path(p).parent for p in sm.input.ingested)
-        site_tables = {
-            folder.name: {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
-            for folder in folders
-        }
-        site_derived = derive_sites(site_tables, prm.endpoints)
+    primary = read_derived()
+    if variant["rederive"]:
+        site_derived = derive_sites(read_ingested(), variant["endpoints"])
     else:  # the primary endpoints: the derive jobs' rows are this variant's
         site_derived = primary
     settings = StudySettings(
-        endpoints=dict(prm.endpoints),
-        eligibility=list(prm.eligibility),
-        matching=dict(prm.matching),
+        endpoints=dict(variant["endpoints"]),
+        eligibility=list(variant["eligibility"]),
+        matching=dict(variant["matching"]),
         arms=tuple(prm.arms),
-        tables={name: dict(decl) for name, decl in prm.tables.items()},
-        analysis=dict(prm.analysis),
+        tables={table: dict(decl) for table, decl in variant["tables"].items()},
+        analysis=dict(variant["analysis"]),
     )
     result = run_variant(
-        sm.wildcards.variant,
+        name,
         site_derived,
         settings,
         pd.concat(primary.values(), ignore_index=True),
         list(prm.compare),
     )
-    log.info("variant %s: %d pairs", sm.wildcards.variant, len(result.pairs))
-    write_parquet(result.ard, sm.output.ard)
-    write_parquet(result.pairs, sm.output.pairs)
+    log.info("variant %s: %d pairs", name, len(result.pairs))
+    write_parquet(result.ard, output_of(sm.output.ards, name))
+    write_parquet(result.pairs, output_of(sm.output.pairs, name))
 
 
-run(work, sm.log[0], f"sensitivity variant {sm.wildcards.variant}")
+def output_of(paths, name: str) -> str:
+    """The one of ``paths`` in the variant's folder (results/sensitivity/<name>/)."""
+    return next(p for p in paths if Path(p).parent.name == name)
+
+
+run(work, sm.log[0], "sensitivity analyses")

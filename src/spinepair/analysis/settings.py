@@ -59,3 +59,18 @@ def deep_merge(base: dict, overrides: dict) -> dict:
 def variant_config(config: dict, name: str) -> dict:
     """The study config with the overrides of ``sensitivity.variants.<name>`` merged in."""
     return deep_merge(config, config["sensitivity"]["variants"][name]["overrides"])
+
+
+def variant_settings(config: dict, name: str) -> dict:
+    """What the sensitivity job reads of variant ``name``: the sections of its config the study
+    run depends on (as the primary jobs get them) and whether its endpoints differ from the
+    primary ones (``rederive``: derive again from the ingested tables)."""
+    merged = variant_config(config, name)
+    return {
+        "endpoints": merged["endpoints"],
+        "eligibility": merged["eligibility"],
+        "matching": merged["matching"],
+        "tables": table_settings(merged),
+        "analysis": analysis_settings(merged),
+        "rederive": merged["endpoints"] != config["endpoints"],
+    }

@@ -24,5 +24,7 @@ def check_study_config(config: dict, what: str) -> None:
     """ConfigError naming ``what`` and the key path of every schema violation, if any."""
     errors = sorted(_validator().iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [f"at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors]
+        lines = [
+            f"at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors
+        ]
         raise ConfigError(f"{what} is not a valid study config: " + "; ".join(lines))

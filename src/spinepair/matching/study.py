@@ -37,7 +37,10 @@ class MatchStage:
 def read_persons(patient_paths, derived_paths) -> pd.DataFrame:
     """Every patient's key, person pseudonym, site, arm and treatment start (all sites)."""
     people = pd.concat(
-        [pd.read_parquet(p, columns=["patient_key", "person_key", "site", "arm"]) for p in patient_paths],
+        [
+            pd.read_parquet(p, columns=["patient_key", "person_key", "site", "arm"])
+            for p in patient_paths
+        ],
         ignore_index=True,
     )
     starts = pd.concat(

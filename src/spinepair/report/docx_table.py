@@ -65,16 +65,14 @@ def document(table, rows, notes) -> Document:
             _cell(merged, text, bold=True)
             merged.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
             start += width
-    for j, head in enumerate(table.headers()):
-        _cell(grid.cell(n_head - 1, j), head, bold=True)
-    for i, (values, (at, marks)) in enumerate(label_cells(table, rows)):
-        for j, (col, value) in enumerate(zip(rows.columns, values)):
-            _cell(
-                grid.cell(n_head + i, j),
-                value,
-                marks if j == at else (),
-                right=not left_aligned(col),
-            )
+    # Cells row by row: grid.cell(i, j) walks the whole table each call (quadratic, 1 s for
+    # Table 2); the header and body rows have no merged cells, so row.cells[j] is column j.
+    grid_rows = grid.rows[n_head - 1 :]
+    for cell, head in zip(grid_rows[0].cells, table.headers()):
+        _cell(cell, head, bold=True)
+    for row, (values, (at, marks)) in zip(grid_rows[1:], label_cells(table, rows)):
+        for j, (cell, col, value) in enumerate(zip(row.cells, rows.columns, values)):
+            _cell(cell, value, marks if j == at else (), right=not left_aligned(col))
     for marker, text in notes:
         paragraph = doc.add_paragraph()
         if marker:

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
-from spinepair.stats._common import StatsInputError, as_bool, as_float, same_length, z_quantile
+from spinepair.stats._common import StatsInputError, as_bool, as_float, same_length, sps, z_quantile
 
 
 @dataclass(frozen=True)

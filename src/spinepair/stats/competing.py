@@ -12,9 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from spinepair.stats._common import StatsInputError, TestResult, as_float, same_length, z_quantile
+from spinepair.stats._common import (
+    StatsInputError,
+    TestResult,
+    as_float,
+    same_length,
+    sps,
+    z_quantile,
+)
 
 
 def _inputs(time, status, cause, cencode) -> tuple[np.ndarray, np.ndarray]:

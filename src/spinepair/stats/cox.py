@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from spinepair.stats._common import StatsInputError, TestResult, z_quantile
+from spinepair.stats._common import StatsInputError, TestResult, sps, z_quantile
 from spinepair.stats._efron import EfronCox
 from spinepair.stats.survival import cox_design
 

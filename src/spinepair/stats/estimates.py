@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from spinepair.stats._common import (
     Estimate,
@@ -19,6 +18,7 @@ from spinepair.stats._common import (
     as_bool,
     as_float,
     same_length,
+    sps,
     z_quantile,
 )
 from spinepair.stats._zeroin import uniroot

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from spinepair.stats._common import StatsInputError, as_float, z_quantile
+from spinepair.stats._common import StatsInputError, as_float, sps, z_quantile
 from spinepair.stats.competing import _inputs
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from spinepair.stats._common import StatsInputError, TestResult, as_bool, as_float, same_length
+from spinepair.stats._common import StatsInputError, TestResult, as_bool, as_float, same_length, sps
 
 
 def _t_result(t: float, df: float, method: str) -> TestResult:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
-from scipy import stats as sps
 
-from spinepair.stats._common import StatsInputError, z_quantile
+from spinepair.stats._common import StatsInputError, sps, z_quantile
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from spinepair.stats._common import StatsInputError, TestResult, as_bool, as_float, same_length
+from spinepair.stats._common import (
+    StatsInputError,
+    TestResult,
+    as_bool,
+    as_float,
+    same_length,
+    sps,
+    z_quantile,
+)
 from spinepair.stats._efron import EfronCox
 from spinepair.stats.timefix import timefix as fix_times
 
@@ -214,7 +221,7 @@ def kaplan_meier(
         surv = np.cumprod(1.0 - deaths / at_risk)
         se_h = np.sqrt(np.cumsum(deaths / (at_risk * (at_risk - deaths).astype(float))))
         se = np.where(surv == 0, np.nan, surv * se_h)
-    z = float(sps.norm.ppf(1 - alpha / 2))
+    z = z_quantile(alpha)  # without scipy.stats: a Kaplan-Meier figure job never imports it
     lower, upper = _confint(surv, se_h, conf_type, z)
     return KaplanMeier(
         times=times,
