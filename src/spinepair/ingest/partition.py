@@ -23,10 +23,12 @@ from spinepair.contracts.cdm import RAW_ID_FIELD
 from spinepair.ingest.linking import padded_ids
 from spinepair.ingest.pseudonym import patient_key
 
-# Raw export megabytes per part: ingest needs about 15x a part's raw size in memory
-# (measured on long EAV exports, the densest), so 32 MB keeps a part near 0.6 GB.
+# Raw export megabytes per part, counted with a weight per format (memory per raw byte):
+# a long EAV line holds one value, a wide CSV row about 2.5 times as many values per byte,
+# a workbook's zipped XML about 8 times. Measured on 1,000,000-patient sites: a part of
+# 32 weighted MB peaks near 0.9 GB (benchmarks/README.md, "Large sites").
 PART_MB = 32
-XLSX_EXPANSION = 8  # a workbook's cells take about this many times its (zipped) size
+WEIGHT = {"long": 1.0, "csv": 2.5, "xlsx": 8.0}
 TEXT = pd.StringDtype("pyarrow")
 
 
@@ -38,10 +40,14 @@ def id_column(source: dict) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def export_size(spec: dict, raw_dir) -> int:
-    """Bytes of a site's export files (each once; a workbook counts ``XLSX_EXPANSION`` times)."""
-    paths = {p for s in spec["sources"] for p in Path(raw_dir).glob(s["path"]) if p.is_file()}
-    return sum((XLSX_EXPANSION if p.suffix == ".xlsx" else 1) * p.stat().st_size for p in paths)
+def export_size(spec: dict, raw_dir) -> float:
+    """Weighted bytes of a site's export files (see ``WEIGHT``; each file once)."""
+    weights: dict[Path, float] = {}
+    for source in spec["sources"]:
+        for path in Path(raw_dir).glob(source["path"]):
+            if path.is_file():
+                weights[path] = max(weights.get(path, 0.0), WEIGHT.get(source["format"], 2.5))
+    return sum(w * p.stat().st_size for p, w in weights.items())
 
 
 def part_count(spec: dict, raw_dir, part_mb: float) -> int:
