@@ -26,7 +26,7 @@ from spinepair.ingest.pseudonym import patient_key
 # Raw export megabytes per part, counted with a weight per format (memory per raw byte):
 # a long EAV line holds one value, a wide CSV row about 2.5 times as many values per byte,
 # a workbook's zipped XML about 8 times. Measured on 1,000,000-patient sites: a part of
-# 32 weighted MB peaks near 0.9 GB (benchmarks/README.md, "Large sites").
+# 32 weighted MB peaks at 0.9 GB (EAV) and 1.3 GB (wide CSV) (benchmarks/README.md).
 PART_MB = 32
 WEIGHT = {"long": 1.0, "csv": 2.5, "xlsx": 8.0}
 TEXT = pd.StringDtype("pyarrow")
