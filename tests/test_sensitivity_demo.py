@@ -20,7 +20,8 @@ def test_in_process_study_equals_the_primary_jobs(demo_run):
         s: {t: pd.read_parquet(res / "ingested" / s / f"{t}.parquet") for t in TABLE_NAMES}
         for s in cfg["sites"]
     }
-    _, pairs, result = run_study(derive_sites(tables, cfg["endpoints"]), StudySettings.of(cfg))
+    sites = derive_sites(tables.values(), cfg["endpoints"])
+    _, pairs, result = run_study(sites, StudySettings.of(cfg))
     pd.testing.assert_frame_equal(
         pairs.reset_index(drop=True), pd.read_parquet(res / "matched" / "pairs.parquet")
     )

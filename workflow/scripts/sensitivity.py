@@ -4,10 +4,12 @@ The variants run one after the other in this one process (a job's imports cost m
 variant's work); each starts from the files, as a job of its own would.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
+from spinepair.analysis.analyse import read_paired_derived
 from spinepair.analysis.sensitivity import StudySettings, derive_sites, run_variant
 from spinepair.contracts.cdm import TABLE_NAMES
 from spinepair.errors import SpinepairError
@@ -16,18 +18,16 @@ from spinepair.jobs.jobio import log, run, write_parquet
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
-def read_derived() -> dict[str, pd.DataFrame]:
-    """The derive jobs' rows of every site (the primary endpoints)."""
-    return {Path(p).stem: pd.read_parquet(p) for p in sm.input.derived}
+def read_derived() -> Iterator[pd.DataFrame]:
+    """The derive jobs' rows of each site in turn (the primary endpoints)."""
+    for path in sm.input.derived:
+        yield pd.read_parquet(path)
 
 
-def read_ingested() -> dict[str, dict[str, pd.DataFrame]]:
-    """The ingested tables of every site."""
-    folders = dict.fromkeys(Path(p).parent for p in sm.input.ingested)
-    return {
-        folder.name: {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
-        for folder in folders
-    }
+def read_ingested() -> Iterator[dict[str, pd.DataFrame]]:
+    """The ingested tables of each site in turn."""
+    for folder in dict.fromkeys(Path(p).parent for p in sm.input.ingested):
+        yield {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
 
 
 def work():
@@ -41,11 +41,10 @@ def work():
 
 def run_one(name: str, variant: dict) -> None:
     prm = sm.params
-    primary = read_derived()
     if variant["rederive"]:
         site_derived = derive_sites(read_ingested(), variant["endpoints"])
     else:  # the primary endpoints: the derive jobs' rows are this variant's
-        site_derived = primary
+        site_derived = read_derived()
     settings = StudySettings(
         endpoints=dict(variant["endpoints"]),
         eligibility=list(variant["eligibility"]),
@@ -58,7 +57,7 @@ def run_one(name: str, variant: dict) -> None:
         name,
         site_derived,
         settings,
-        pd.concat(primary.values(), ignore_index=True),
+        lambda pairs: read_paired_derived(sm.input.derived, pairs),
         list(prm.compare),
     )
     log.info("variant %s: %d pairs", name, len(result.pairs))

@@ -4,8 +4,9 @@ named variant of the study config.
 A variant (config ``sensitivity.variants.<name>``) has a ``description`` and ``overrides``,
 deep-merged into the study config by :func:`deep_merge` (mappings merged key by key, lists
 and scalars replaced whole, null removes a key). :func:`run_variant` runs the pure library
-stages in-process on the derived rows of every site (:func:`derive_sites` of the ingested
-tables, or the derive jobs' rows when the variant keeps the primary endpoints) and returns the
+stages in-process on the derived rows of each site in turn (:func:`derive_sites` of the
+ingested tables, or the derive jobs' rows when the variant keeps the primary endpoints), keeping
+only the eligible patients' rows, and returns the
 variant's ARD (``variant`` = its name), its pairs, and :func:`category_changes`: how many
 matched patients a variant moves to another category of a declared derived column (e.g. pain
 response) compared with the primary analysis.
@@ -13,6 +14,7 @@ response) compared with the primary analysis.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -59,35 +61,47 @@ class VariantResult:
 
 
 def derive_sites(
-    site_tables: dict[str, dict[str, pd.DataFrame]], endpoints: dict
-) -> dict[str, pd.DataFrame]:
-    """The derived rows of every site (the derive stage per site)."""
-    return {site: derive_site(tables, dict(endpoints)) for site, tables in site_tables.items()}
+    site_tables: Iterable[dict[str, pd.DataFrame]], endpoints: dict
+) -> Iterator[pd.DataFrame]:
+    """The derived rows of each site in turn (the derive stage per site)."""
+    for tables in site_tables:
+        yield derive_site(tables, dict(endpoints))
 
 
-def run_study(site_derived: dict[str, pd.DataFrame], settings: StudySettings):
-    """(derived rows of every site, matched pairs, analysis) of ``settings``: select per site,
-    match pooled, analyse the pairs: the library calls of the primary jobs after derive."""
-    cohorts = [select(d, list(settings.eligibility))[0] for d in site_derived.values()]
-    derived = pd.concat(site_derived.values(), ignore_index=True)
-    stage = run_match(
-        derived, pd.concat(cohorts, ignore_index=True), dict(settings.matching), *settings.arms
-    )
+def eligible_rows(site_derived: Iterable[pd.DataFrame], eligibility) -> tuple:
+    """(derived rows, cohort rows) of the eligible patients of every site, taking the sites
+    one at a time: memory follows the eligible patients, not the sites."""
+    rows, cohorts = [], []
+    for derived in site_derived:
+        cohort = select(derived, list(eligibility))[0]
+        cohort = cohort[cohort["eligible"].fillna(False).astype(bool)]
+        rows.append(derived[derived["patient_key"].isin(cohort["patient_key"])])
+        cohorts.append(cohort)
+    return pd.concat(rows, ignore_index=True), pd.concat(cohorts, ignore_index=True)
+
+
+def run_study(site_derived: Iterable[pd.DataFrame], settings: StudySettings):
+    """(derived rows of the eligible patients, matched pairs, analysis) of ``settings``:
+    select per site, match pooled, analyse the pairs: the library calls of the primary jobs
+    after derive (matching and analysis read only eligible patients' rows)."""
+    derived, cohort = eligible_rows(site_derived, settings.eligibility)
+    stage = run_match(derived, cohort, dict(settings.matching), *settings.arms)
     result = analyse(derived, stage.pairs, settings.arms, settings.tables, settings.analysis)
     return derived, stage.pairs, result
 
 
 def run_variant(
     name: str,
-    site_derived: dict[str, pd.DataFrame],
+    site_derived: Iterable[pd.DataFrame],
     settings: StudySettings,
-    primary_derived: pd.DataFrame,
+    primary_rows: Callable[[pd.DataFrame], pd.DataFrame],
     compare: list[str],
 ) -> VariantResult:
     """The variant ``name`` of the study: its ARD (analysis rows and the category changes of
-    the ``compare`` columns vs ``primary_derived``, all with ``variant`` = ``name``) and pairs."""
+    the ``compare`` columns vs the primary analysis' derived rows of its paired patients,
+    ``primary_rows(pairs)``, all with ``variant`` = ``name``) and pairs."""
     derived, pairs, result = run_study(site_derived, settings)
-    changes = category_changes(primary_derived, derived, pairs, compare, settings.arms)
+    changes = category_changes(primary_rows(pairs), derived, pairs, compare, settings.arms)
     ard = pd.concat([result.ard, to_frame([changes])], ignore_index=True)
     return VariantResult(ard.assign(variant=name), pairs)
 
