@@ -24,7 +24,7 @@ from spinepair.ingest.readers import (
     labelled,
     xlsx_grid,
 )
-from spinepair.ingest.reshape import map_columns, pivot_long, targets, unknown_failures
+from spinepair.ingest.reshape import map_columns, pivot_long, targets
 from spinepair.ingest.statfiles import READERS, apply_labels, read_stat_file
 
 
@@ -40,9 +40,8 @@ class Extract:
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
     malformed: dict[str, int] = field(default_factory=dict)  # file -> rows of a wrong width
-    eav_unknown: list[pd.DataFrame] = field(
-        default_factory=list
-    )  # unknown EAV entities, attributes
+    # tallies of unknown EAV entities and attributes (failures once the whole file is known)
+    eav_unknown: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, failure: Failure) -> None:
         (self.failures if failure.severity == ERROR else self.warnings).append(failure)
@@ -57,15 +56,19 @@ def source_name(rel: str, source: dict) -> str:
     return f"{rel}[{source['sheet']}]" if source["format"] == "xlsx" else rel
 
 
+def _encoding(source: dict, spec: dict) -> str:
+    """A text source's encoding: its own, else the site's, else UTF-8."""
+    return source.get("encoding", spec.get("encoding", "utf-8"))
+
+
 def streamable(source: dict, spec: dict) -> bool:
     """Whether a source's files can be read in blocks (delimited text, plain layout)."""
     plain = source.get("header_row", 1) == 1 and source.get("header_rows", 1) == 1
-    encoding = source.get("encoding", spec.get("encoding", "utf-8"))
     return (
         source["format"] in ("csv", "long")
         and plain
         and "footer" not in source
-        and (textstream.streams(encoding))
+        and textstream.streams(_encoding(source, spec))
     )
 
 
@@ -85,7 +88,7 @@ def _grids(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site, bl
         ex.files[rel] = {"format": fmt, "value_labels": stat.labels}
         header, grid, nfields = layout.locate(header, grid, nfields, source)
         return rel, header, iter([(grid, nfields)])
-    encoding = source.get("encoding", spec.get("encoding", "utf-8"))
+    encoding = _encoding(source, spec)
     delimiter = source.get("delimiter", ",")
     if block_bytes and streamable(source, spec):
         ends: list = []
@@ -220,7 +223,8 @@ def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False
     """Read every source of a site's export whole; file-level problems become failures.
 
     ``collapse``: an EAV line repeating an earlier one exactly is dropped with a warning
-    (quarantine mode) instead of failing its record.
+    (quarantine mode) instead of failing its record. Unknown EAV entities and attributes
+    are left as tallies (``ex.eav_unknown``, see :func:`.reshape.unknown_failures`).
     """
     ex = Extract()
     frames: dict[str, tuple[dict, list[pd.DataFrame]]] = {}
@@ -236,5 +240,4 @@ def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False
         shape(
             pd.concat(parts) if len(parts) > 1 else parts[0], rel, source, spec, ex, site, collapse
         )
-    ex.failures.extend(unknown_failures(ex.eav_unknown, site))
     return ex

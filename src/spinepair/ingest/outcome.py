@@ -106,7 +106,7 @@ def settle_part(state, site_records: list[Failure], key: bytes, site: str, spill
     return PartResult(
         failures=list(ex.failures),
         warnings=list(ex.warnings),
-        eav_unknown=list(ex.eav_unknown) if spill is not None else [],
+        eav_unknown=list(ex.eav_unknown),
         cells=cells,
         cell_warnings=[w.drop(columns="idx") for w in chk.warnings],
         registry=chk.registry,

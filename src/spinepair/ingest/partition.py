@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from spinepair.contracts.cdm import RAW_ID_FIELD
 from spinepair.ingest.linking import padded_ids
-from spinepair.ingest.pseudonym import patient_key
+from spinepair.ingest.pseudonym import pseudonymise
 
 # Raw export megabytes per part, counted with a weight per format (memory per raw byte):
 # a long EAV line holds one value, a wide CSV row about 2.5 times as many values per byte,
@@ -78,9 +78,9 @@ class PartStore:
         ids = ids.astype("string")
         if width:
             ids = padded_ids(ids, width)[0]
-        codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-        parts = [int(patient_key(self.key, self.site, u)[:8], 16) * self.k >> 32 for u in uniques]
-        return np.array([*parts, 0], dtype=np.int64)[codes]
+        keys = pseudonymise(self.key, self.site, ids)
+        high = keys.str[:8].map(lambda h: int(h, 16), na_action="ignore")
+        return (high.fillna(0).to_numpy(dtype=np.int64) * self.k) >> 32
 
     def add(self, rel: str, source: dict, frame: pd.DataFrame) -> None:
         """Append a chunk of a file's cleaned rows to the parts of their patients."""

@@ -39,6 +39,7 @@ from spinepair.ingest.outcome import (
 from spinepair.ingest.partition import PART_MB, PartStore, part_count
 from spinepair.ingest.quarantine import RECORD_CHECKS, collapse_duplicates
 from spinepair.ingest.report import FILE_CHECKS
+from spinepair.ingest.reshape import unknown_failures
 from spinepair.ingest.spec import load_site_spec, validate_site_spec
 
 __all__ = ["Checked", "IngestResult", "check_part", "check_site", "ingest_site"]
@@ -130,6 +131,7 @@ def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None
     """Read a site's export whole with its spec and run every check on every row."""
     spec, settings = _prepared(spec, settings)
     ex = read_site(spec, raw_dir, site, collapse=quarantine)
+    ex.failures.extend(unknown_failures(ex.eav_unknown, site))
     state = check_part(spec, ex, site, quarantine, settings)
     failed = {f.file for f in ex.failures}
     records = {t: len(state.raw[t]) for t in TABLE_NAMES}
