@@ -19,13 +19,16 @@ def test_real_study_without_a_key_stops_with_a_clear_message():
 
 def test_real_study_refuses_the_demo_key():
     with pytest.raises(ConfigError, match="demo key cannot be used with demo: false"):
-        load_site_key({"demo": False, "key_file": "config/demo.key"})
+        load_site_key({"demo": False, "key_file": str(ROOT / "config" / "demo.key")})
+    with pytest.raises(ConfigError, match="inside the project folder"):
+        load_site_key({"demo": False, "key_file": str(ROOT / "config" / "demo.key")}, [ROOT])
 
 
 def test_key_from_environment(monkeypatch):
-    monkeypatch.setenv("STUDY_KEY", "  s3cret-from-env \n")
+    secret = "s3cret-from-env-" + "0123456789abcdef" * 2  # at least 32 bytes
+    monkeypatch.setenv("STUDY_KEY", f"  {secret} \n")
     assert load_site_key({"demo": False, "key_file": None, "key_env": "STUDY_KEY"}) == (
-        b"s3cret-from-env"
+        secret.encode()
     )
     monkeypatch.delenv("STUDY_KEY")
     with pytest.raises(ConfigError, match="STUDY_KEY"):

@@ -1,5 +1,6 @@
 """The ``spinepair`` command line: ``spinepair check-site SITE`` profiles one site's export
-with its spec (see :mod:`spinepair.ingest.profile`), without Snakemake."""
+with its spec (see :mod:`spinepair.ingest.profile`), without Snakemake; ``spinepair new-key
+PATH`` writes a new study key (see :mod:`spinepair.keys`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import yaml
 
 from spinepair.errors import ConfigError
 from spinepair.ingest.profile import profile_site, render_text, write_profile
+from spinepair.keys import new_key, project_root
 
 
 def _check_site(args: argparse.Namespace) -> int:
@@ -35,6 +37,28 @@ def _check_site(args: argparse.Namespace) -> int:
     return 1 if profile["n_failures"] else 0
 
 
+def _new_key(args: argparse.Namespace) -> int:
+    """``spinepair new-key PATH``: a new random study key, private to its owner."""
+    try:
+        root = project_root(Path.cwd())
+        fp = new_key(args.path, [root] if root is not None else [])
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    path = Path(args.path).resolve()
+    print(f"new pseudonymisation key written to {path} (mode 0600)")
+    print(f"key fingerprint: {fp}")
+    print(
+        "use it in the study config:\n"
+        "  pseudonymisation:\n"
+        "    demo: false\n"
+        f"    key_file: {path}\n"
+        "keep a backup in a safe place: without this key the pseudonyms cannot be reproduced, "
+        "and a new key re-pseudonymises every site"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="spinepair", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -52,7 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         "--out", help="folder for the JSON and HTML (default: <results_dir>/check-site)"
     )
     cs.add_argument("--show", type=int, default=20, help="failures printed (the JSON has all)")
+    nk = sub.add_parser(
+        "new-key", help="write a new random pseudonymisation key (mode 0600) to PATH"
+    )
+    nk.add_argument("path", help="the key file to create, outside the project folder")
     args = ap.parse_args(argv)
+    if args.command == "new-key":
+        return _new_key(args)
     return _check_site(args)
 
 

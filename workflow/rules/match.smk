@@ -22,6 +22,7 @@ rule match:
         spec=config["matching"],
         arms=config["study"],
         persons=config["persons"],
+        key_fingerprint=KEY_FINGERPRINT,
         code=code("match"),
     script:
         "../scripts/match.py"
@@ -73,8 +74,8 @@ rule flow_diagram:
     conda:
         "../envs/spinepair.yaml"
     params:
-        arms={k: config["study"][k] for k in ("index_arm", "comparator_arm")},
-        titles=config["analysis"]["endpoints"],
+        arms=script_safe(ARMS),
+        titles=script_safe(config["analysis"]["endpoints"]),
         code=code("flow_diagram"),
     script:
         "../scripts/flow_diagram.py"

@@ -1,13 +1,19 @@
-"""match job: pooled eligible patients -> matched pairs, unmatched list, balance."""
+"""match job: pooled eligible patients -> matched pairs, unmatched list, balance.
+
+The sites are pooled here first: sites whose ingested tables carry different key
+fingerprints (pseudonymised with different keys) are refused before anything is read.
+"""
 
 from spinepair.cohort.persons import STEP, cross_site_duplicates
 from spinepair.jobs.jobio import log, run, write_csv, write_parquet, write_text
+from spinepair.keys import check_pooled_sites
 from spinepair.matching.study import diagnostic_text, read_eligible, read_persons, run_match
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
+    check_pooled_sites(sm.input.patients, sm.params.key_fingerprint)
     arms, spec = sm.params.arms, dict(sm.params.spec)
     removed = cross_site_duplicates(
         read_persons(sm.input.patients, sm.input.derived), sm.params.persons["across_sites"]

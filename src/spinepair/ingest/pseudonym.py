@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from spinepair.errors import ConfigError
+from spinepair.keys import load_study_key
 
 KEY_LENGTH = 20
 
@@ -50,50 +50,16 @@ def person_keys(key: bytes, rrn: pd.Series) -> pd.Series:
 
 
 def load_key(key_file: str | Path | None = None, key_env: str | None = None) -> bytes:
-    """Read the pseudonymisation key from a file or an environment variable.
-
-    The file wins if both are given; surrounding whitespace is stripped. Raises
-    ConfigError naming the missing source when no non-empty key is found.
-    """
-    if key_file is not None:
-        path = Path(key_file)
-        if not path.is_file():
-            raise ConfigError(f"pseudonymisation key file not found: {path}")
-        key = path.read_bytes().strip()
-        if not key:
-            raise ConfigError(f"pseudonymisation key file is empty: {path}")
-        return key
-    if key_env is not None:
-        value = os.environ.get(key_env, "").strip()
-        if not value:
-            raise ConfigError(
-                f"environment variable {key_env} with the pseudonymisation key is not set"
-            )
-        return value.encode()
-    raise ConfigError(
-        "no pseudonymisation key configured: give a key file or an environment variable"
-    )
+    """Read a key from a file or an environment variable without the real-study rules
+    (the file wins; surrounding whitespace is stripped; see :mod:`spinepair.keys`)."""
+    return load_study_key({"demo": True, "key_file": key_file, "key_env": key_env})
 
 
-DEMO_KEY_FILE = "config/demo.key"
-
-
-def load_site_key(cfg: dict) -> bytes:
+def load_site_key(cfg: dict, project_dirs: Iterable[str | Path] = ()) -> bytes:
     """The key named by the study config's ``pseudonymisation`` section.
 
-    A non-demo study must name its own key (file or environment variable): the bundled
-    demo key is refused there, and a missing key stops the run with a ConfigError.
+    A non-demo study must name its own key (file or environment variable) meeting the
+    rules of :mod:`spinepair.keys` (at least 32 bytes, not the demo key, a file private to
+    its owner and outside ``project_dirs``); otherwise a ConfigError says what to do.
     """
-    key_file, key_env = cfg.get("key_file"), cfg.get("key_env")
-    if not cfg.get("demo", False):
-        if key_file is None and key_env is None:
-            raise ConfigError(
-                "pseudonymisation: no key configured; set pseudonymisation.key_file or "
-                "pseudonymisation.key_env (the demo key is only for demo: true)"
-            )
-        if key_file is not None and Path(key_file).as_posix().endswith(DEMO_KEY_FILE):
-            raise ConfigError(
-                "pseudonymisation: the bundled demo key cannot be used with demo: false; "
-                "name a key file outside the repository or an environment variable"
-            )
-    return load_key(key_file, key_env)
+    return load_study_key(cfg, project_dirs)
