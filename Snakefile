@@ -3,6 +3,7 @@
 from snakemake.utils import min_version, validate
 
 from spinepair.contracts.cdm import SCHEMA_DIR
+from spinepair.jobs.runlock import start
 
 min_version("9.0")
 
@@ -12,6 +13,17 @@ configfile: "config/config.yaml"
 
 # The schema ships with the installed package, so a copy of the workflow needs no schemas/.
 validate(config, str(SCHEMA_DIR / "config.schema.yaml"))
+
+# One run at a time in this directory, before the DAG is built (spinepair.jobs.runlock): a
+# run holds an OS lock on .snakemake/spinepair.lock for its life (a second one stops at
+# once), then sets aside damaged Parquet results so that it rebuilds them; a report shares
+# the lock; dry runs, --lint and Snakemake processes started for jobs take nothing.
+start(
+    main_process=workflow.is_main_process,
+    lint=not workflow.check_envvars,
+    dryrun=workflow.output_settings.dryrun,
+    results_dir=config.get("results_dir", "results"),
+)
 
 
 include: "workflow/rules/common.smk"

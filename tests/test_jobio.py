@@ -1,13 +1,14 @@
 """Atomic writes and clean job errors (code fingerprints: test_fingerprint.py)."""
 
 import logging
+import socket
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 
-from spinepair.jobs.jobio import atomic_path, write_parquet, write_parquet_parts
+from spinepair.jobs.jobio import atomic_path, temp_owner, write_parquet, write_parquet_parts
 
 
 def test_atomic_path_leaves_nothing_when_the_writer_fails(tmp_path):
@@ -43,15 +44,26 @@ def test_data_error_exits_with_message_and_no_traceback(tmp_path):
 
 
 def test_stale_temporary_files_of_a_killed_write_are_removed(tmp_path):
+    # Only this output's, made on this host by a pid that is gone (the live and other-host
+    # cases: tests/security/test_runs.py); unmarked names of older versions are left alone.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()
     target = tmp_path / "B.parquet"
-    stale = tmp_path / ".B.abc123.tmp.parquet"
+    stale = tmp_path / f".B.{gone.pid}@{host}~abc123.tmp.parquet"
     stale.write_bytes(b"half-written")
-    other = tmp_path / ".C.abc123.tmp.parquet"
+    other = tmp_path / f".C.{gone.pid}@{host}~abc123.tmp.parquet"
     other.write_bytes(b"another output's")
+    unmarked = tmp_path / ".B.abc123.tmp.parquet"
+    unmarked.write_bytes(b"whose?")
     with atomic_path(target) as tmp:
         tmp.write_bytes(b"complete")
     assert target.read_bytes() == b"complete"
-    assert not stale.exists() and other.exists()
+    assert not stale.exists() and other.exists() and unmarked.exists()
+    assert temp_owner(stale, target) == (gone.pid, host)
+    assert temp_owner(other, target) is None and temp_owner(unmarked, target) is None
+    # a dotted stem: A.parquet's clean-up never takes A.attrition.parquet's temp files
+    assert temp_owner(f".A.attrition.{gone.pid}@{host}~x.tmp.parquet", "A.parquet") is None
 
 
 def test_parquet_in_parts_reads_back_as_one_frame(tmp_path):

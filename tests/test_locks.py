@@ -66,3 +66,21 @@ def test_no_process_scan_without_lock_files(tmp_path, monkeypatch):
     assert locks.stale_locks(tmp_path) == []
     (tmp_path / ".snakemake" / "locks").mkdir(parents=True)
     assert locks.stale_lock_notice(tmp_path) == []
+
+
+def test_under_the_run_lock_every_lock_file_is_stale_without_a_process_scan(
+    workdir, monkeypatch, capsys
+):
+    def fail(workdir):
+        raise AssertionError("/proc scanned although this run holds the run lock")
+
+    monkeypatch.setattr(locks, "other_snakemake_in", fail)
+    monkeypatch.delenv(locks.CLEAR_VARIABLE, raising=False)
+    assert locks.stale_locks(workdir, run_lock_held=True) == [
+        workdir / ".snakemake" / "locks" / "0.input.lock"
+    ]
+    assert locks.stale_lock_notice(workdir, run_lock_held=True) == []
+    assert "`snakemake --unlock`" in capsys.readouterr().out
+    monkeypatch.setenv(locks.CLEAR_VARIABLE, "1")
+    assert len(locks.stale_lock_notice(workdir, run_lock_held=True)) == 1
+    assert lock_files(workdir) == []

@@ -3,18 +3,10 @@ import glob
 from pathlib import Path
 
 from spinepair.jobs.fingerprint import script_fingerprint
-from spinepair.jobs.locks import stale_lock_notice
 from spinepair.contracts.cdm import TABLE_NAMES
 from spinepair.ingest.spec import load_site_spec
-
-# Only a run may clear a stale lock: a dry run and --lint (the one parse that skips the
-# environment checks) never touch one.
-if (
-    workflow.is_main_process
-    and workflow.check_envvars
-    and not workflow.output_settings.dryrun
-):
-    stale_lock_notice(Path.cwd())
+from spinepair.ingest.sources import confined_files
+from spinepair.report.escape import script_safe
 
 SITES = list(config["sites"])
 RESULTS = config.get("results_dir", "results")
@@ -58,12 +50,12 @@ def site_spec(wildcards):
 
 
 def raw_files(wildcards):
-    """The raw export files a site's spec names (missing ones are reported by ingest)."""
+    """The raw export files a site's spec names, only those inside the site's raw folder
+    (links out of it, folders and pipes named like files are left to ingest, which
+    refuses them; missing files are reported by ingest too)."""
     spec = site_spec(wildcards)
-    found = []
-    for source in spec.get("sources", []):
-        found += glob.glob(str(RAW_ROOT / wildcards.site / source["path"]))
-    return sorted(set(found))
+    patterns = [source["path"] for source in spec.get("sources", [])]
+    return confined_files(RAW_ROOT / wildcards.site, patterns)
 
 
 # For the rendering rules: the report sections in study order and the labels of a report item.
@@ -77,5 +69,7 @@ SECTIONS = {
 
 
 def item_labels(number, item, shows):
-    """Report labels of an item: its number (the sort key), name and a one-line caption."""
-    return {"no.": number, "item": item, "shows": shows}
+    """Report labels of an item: its number (the sort key), name and a one-line caption.
+    Snakemake embeds labels and job params in <script> unescaped: config text goes through
+    script_safe (a rendering rule's params too; its script unmarks them)."""
+    return script_safe({"no.": number, "item": item, "shows": shows})

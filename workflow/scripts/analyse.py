@@ -1,16 +1,15 @@
 """analyse job: matched pairs + derived endpoints -> the pair frame and the ARD."""
 
-import pandas as pd
-
 from spinepair.analysis.analyse import analyse, read_paired_derived
 from spinepair.analysis.settings import arms_of
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.jobs.jobio import run, write_csv, write_parquet
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    pairs = pd.read_parquet(sm.input.pairs)
+    pairs = read_parquet(sm.input.pairs)
     derived = read_paired_derived(sm.input.derived, pairs)
     tables = {name: dict(decl) for name, decl in sm.params.tables.items()}
     result = analyse(derived, pairs, arms_of(sm.params.study), tables, dict(sm.params.analysis))

@@ -6,9 +6,18 @@ from pathlib import Path
 import pandas as pd
 
 from spinepair.cohort.attrition import pooled_attrition, quarantined_records
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.jobs.jobio import run, write_csv, write_text
+from spinepair.report.escape import markdown as md
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+
+
+def _md(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text cells and column names Markdown-escaped (config wording)."""
+    out = frame.map(lambda v: md(v) if isinstance(v, str) else v)
+    out.columns = [md(c) for c in out.columns]
+    return out
 
 
 def work():
@@ -16,8 +25,8 @@ def work():
     reports = [json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.reports]
     table = pooled_attrition(
         [pd.read_csv(p, keep_default_na=False) for p in sm.input.attrition],
-        pd.concat([pd.read_parquet(p) for p in sm.input.cohort], ignore_index=True),
-        pd.read_parquet(sm.input.pairs),
+        pd.concat([read_parquet(p) for p in sm.input.cohort], ignore_index=True),
+        read_parquet(sm.input.pairs),
         reports,
         index_arm=arms[0],
         duplicates=pd.read_csv(sm.input.duplicates, dtype="string"),
@@ -25,10 +34,10 @@ def work():
     records = quarantined_records(reports)
     write_csv(table, sm.output.table)
     write_csv(records, sm.output.records)
-    text = table.to_markdown(index=False) + "\n"
+    text = _md(table).to_markdown(index=False) + "\n"
     if len(records):
         text += "\n## Records set aside at ingest (quarantine mode)\n\n"
-        text += records.to_markdown(index=False) + "\n"
+        text += _md(records).to_markdown(index=False) + "\n"
     write_text(text, sm.output.markdown)
 
 

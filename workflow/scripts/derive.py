@@ -1,7 +1,6 @@
 """derive job: one site's CDM tables -> one row per patient with covariates and endpoints."""
 
-import pandas as pd
-
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.endpoints.derive import derive_site
 from spinepair.jobs.jobio import run, write_parquet
 
@@ -9,7 +8,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    tables = {p.rsplit("/", 1)[1].removesuffix(".parquet"): pd.read_parquet(p) for p in sm.input}
+    tables = {p.rsplit("/", 1)[1].removesuffix(".parquet"): read_parquet(p) for p in sm.input}
     write_parquet(derive_site(tables, dict(sm.params.endpoints)), sm.output[0])
 
 

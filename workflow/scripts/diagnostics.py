@@ -4,6 +4,7 @@ import pandas as pd
 
 from spinepair.analysis.diagnostics import diagnostics, markdown
 from spinepair.analysis.settings import arms_of
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.jobs.jobio import log, run, write_csv, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -19,8 +20,8 @@ def work():
         "power": dict(sm.params.power),
     }
     frame = diagnostics(
-        pd.read_parquet(sm.input.ard),
-        pd.read_parquet(sm.input.pairs_frame),
+        read_parquet(sm.input.ard),
+        read_parquet(sm.input.pairs_frame),
         params,
         pd.read_csv(sm.input.balance),
     )

@@ -4,13 +4,14 @@ import pandas as pd
 
 from spinepair.analysis.findings import summary_markdown
 from spinepair.analysis.settings import arms_of
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.jobs.jobio import run, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    ard = pd.read_parquet(sm.input.ard)
+    ard = read_parquet(sm.input.ard)
     params = {"endpoints": dict(sm.params.endpoints), "mask_below": sm.params.mask_below}
     diagnostics = None
     if hasattr(sm.input, "diagnostics"):  # the study config declares analysis.diagnostics

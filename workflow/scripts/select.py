@@ -1,8 +1,7 @@
 """select job: eligibility steps of one site -> cohort with reasons and attrition counts."""
 
-import pandas as pd
-
 from spinepair.cohort.eligibility import select
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.contracts.stages import load_stage_schema
 from spinepair.jobs.jobio import log, run, write_csv, write_parquet
 
@@ -10,7 +9,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 
 def work():
-    cohort, attrition = select(pd.read_parquet(sm.input[0]), list(sm.params.steps))
+    cohort, attrition = select(read_parquet(sm.input[0]), list(sm.params.steps))
     load_stage_schema("cohort.yaml").validate(cohort, lazy=True)
     for row in attrition.itertuples():
         log.info(

@@ -1,5 +1,6 @@
 """sensitivity job: every variant of the study config -> its ARD and matched pairs.
 
+The sites are pooled here as in match: sites pseudonymised with different keys are refused.
 The variants run one after the other in this one process (a job's imports cost more than a
 variant's work); each starts from the files, as a job of its own would.
 """
@@ -12,8 +13,10 @@ import pandas as pd
 from spinepair.analysis.analyse import read_paired_derived
 from spinepair.analysis.sensitivity import StudySettings, derive_sites, run_variant
 from spinepair.contracts.cdm import TABLE_NAMES
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.errors import SpinepairError
 from spinepair.jobs.jobio import log, run, write_parquet
+from spinepair.keys import check_pooled_sites
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -21,16 +24,18 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 def read_derived() -> Iterator[pd.DataFrame]:
     """The derive jobs' rows of each site in turn (the primary endpoints)."""
     for path in sm.input.derived:
-        yield pd.read_parquet(path)
+        yield read_parquet(path)
 
 
 def read_ingested() -> Iterator[dict[str, pd.DataFrame]]:
     """The ingested tables of each site in turn."""
     for folder in dict.fromkeys(Path(p).parent for p in sm.input.ingested):
-        yield {t: pd.read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
+        yield {t: read_parquet(folder / f"{t}.parquet") for t in TABLE_NAMES}
 
 
 def work():
+    patients = [p for p in sm.input.ingested if Path(p).name == "patients.parquet"]
+    check_pooled_sites(patients, sm.params.key_fingerprint)
     for name, variant in sm.params.variants.items():
         try:
             run_one(name, variant)

@@ -2,21 +2,22 @@
 
 from pathlib import Path
 
-import pandas as pd
-
 from spinepair.analysis.settings import arms_of
 from spinepair.analysis.tables import render_tables
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.jobs.jobio import run
+from spinepair.report.escape import unmarked
 from spinepair.report.publish import write_table
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+params = unmarked(sm.params)  # config text the rule made script-safe
 
 
 def work():
-    ard = pd.read_parquet(sm.input.ard)
-    tables = render_tables(ard, dict(sm.params.tables), arms_of(sm.params.study))
+    ard = read_parquet(sm.input.ard)
+    tables = render_tables(ard, dict(params.tables), arms_of(params.study))
     for name, table in tables.items():
-        write_table(table, Path(sm.output[name]).with_suffix(""), sm.params.mask_below)
+        write_table(table, Path(sm.output[name]).with_suffix(""), params.mask_below)
 
 
 run(work, sm.log[0], "tables")

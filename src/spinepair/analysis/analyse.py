@@ -18,6 +18,7 @@ from spinepair.analysis.grade_stats import grade_stats
 from spinepair.analysis.pair_frame import pair_frame
 from spinepair.analysis.survival_summary import survival_stats
 from spinepair.analysis.table_stats import table_stats
+from spinepair.contracts.parquetfile import read_parquet
 
 
 @dataclass
@@ -32,7 +33,7 @@ def read_paired_derived(derived_paths, pairs: pd.DataFrame) -> pd.DataFrame:
     """Derived rows of the patients in pairs only (memory follows the pairs, not the sites)."""
     keys = pd.concat([pairs["index_key"], pairs["comparator_key"]]).astype(str).tolist()
     return pd.concat(
-        [pd.read_parquet(p, filters=[("patient_key", "in", keys)]) for p in derived_paths],
+        [read_parquet(p, filters=[("patient_key", "in", keys)]) for p in derived_paths],
         ignore_index=True,
     )
 

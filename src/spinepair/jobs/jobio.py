@@ -12,6 +12,8 @@ import contextlib
 import json
 import logging
 import os
+import re
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -50,19 +52,49 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # PermissionError: it lives, under another user
+    return True
+
+
+def temp_owner(tmp: str | os.PathLike, path: str | os.PathLike) -> tuple[int, str] | None:
+    """(pid, host) of the process that made ``tmp``, a temporary file of ``path`` made by
+    :func:`atomic_path` (``.<stem>.<pid>@<host>~<random>.tmp<suffix>``), else None."""
+    path = Path(path)
+    pattern = (
+        re.escape(f".{path.stem}.")
+        + r"(\d+)@([^~/]+)~[A-Za-z0-9_]+"
+        + re.escape(f".tmp{path.suffix}")
+    )
+    match = re.fullmatch(pattern, Path(tmp).name)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    Temporary files of an earlier, killed attempt at the same output are removed first. The
-    result gets the mode the user's umask gives a new file (a temporary file is made 0600).
+    The temporary name carries the writer's pid and host
+    (``.<stem>.<pid>@<host>~<random>.tmp<suffix>``, the suffix kept for writers that go by
+    it). Temporary files of the same output left by a killed writer are removed first: only
+    those made on this host by a pid that no longer lives, never a live process's (another
+    run's or job's) nor one from another host. The result gets the mode the user's umask
+    gives a new file (a temporary file is made 0600).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    host = socket.gethostname().replace("~", "-").replace("/", "-")
     for stale in path.parent.glob(f".{path.stem}.*.tmp{path.suffix}"):
-        stale.unlink(missing_ok=True)  # left by a killed run writing this same output
+        owner = temp_owner(stale, path)
+        if owner is not None and owner[1] == host and not _pid_alive(owner[0]):
+            stale.unlink(missing_ok=True)  # left by a killed writer of this same output
     fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
+        prefix=f".{path.stem}.{os.getpid()}@{host}~", suffix=f".tmp{path.suffix}", dir=path.parent
     )
     os.close(fd)
     tmp = Path(tmp)
@@ -74,8 +106,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write a frame to Parquet atomically, with byte-stable settings."""
+def write_parquet(
+    df: pd.DataFrame, path: str | os.PathLike, metadata: dict[bytes, bytes] | None = None
+) -> None:
+    """Write a frame to Parquet atomically, with byte-stable settings; ``metadata``: key-value
+    pairs added to the file's schema metadata (beside pandas' own)."""
+    if metadata:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
+        return
     with atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False, compression="zstd", engine="pyarrow")
 
@@ -99,9 +143,14 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
         df.to_csv(tmp, index=False, lineterminator="\n")
 
 
-def write_parquet_parts(frames: Iterable[pd.DataFrame], path: str | os.PathLike) -> None:
+def write_parquet_parts(
+    frames: Iterable[pd.DataFrame],
+    path: str | os.PathLike,
+    metadata: dict[bytes, bytes] | None = None,
+) -> None:
     """Write frames of one schema one after the other into one Parquet file (a row group
-    each), atomically, holding one frame at a time; a single frame as :func:`write_parquet`."""
+    each), atomically, holding one frame at a time; a single frame as :func:`write_parquet`
+    (``metadata`` as there)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -109,10 +158,12 @@ def write_parquet_parts(frames: Iterable[pd.DataFrame], path: str | os.PathLike)
     first = next(frames)
     second = next(frames, None)
     if second is None:
-        write_parquet(first, path)
+        write_parquet(first, path, metadata)
         return
     with atomic_path(path) as tmp:
         schema = pa.Table.from_pandas(first, preserve_index=False).schema
+        if metadata:
+            schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
             for frame in (first, second, *frames):
                 writer.write_table(pa.Table.from_pandas(frame, preserve_index=False).cast(schema))

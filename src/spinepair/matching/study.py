@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from spinepair.cohort.persons import apply_to_cohort
+from spinepair.contracts.parquetfile import read_parquet
 from spinepair.contracts.stages import load_stage_schema
 from spinepair.matching.balance import balance_before_after, diagnostic
 from spinepair.matching.match import match
@@ -38,13 +39,13 @@ def read_persons(patient_paths, derived_paths) -> pd.DataFrame:
     """Every patient's key, person pseudonym, site, arm and treatment start (all sites)."""
     people = pd.concat(
         [
-            pd.read_parquet(p, columns=["patient_key", "person_key", "site", "arm"])
+            read_parquet(p, columns=["patient_key", "person_key", "site", "arm"])
             for p in patient_paths
         ],
         ignore_index=True,
     )
     starts = pd.concat(
-        [pd.read_parquet(p, columns=["patient_key", "treatment_start"]) for p in derived_paths],
+        [read_parquet(p, columns=["patient_key", "treatment_start"]) for p in derived_paths],
         ignore_index=True,
     )
     return people.merge(starts, on="patient_key", how="left")
@@ -63,13 +64,13 @@ def read_eligible(
     spec_m = matching_spec(spec)
     wanted = ["patient_key", "arm", *spec_m["exact"], *spec_m["calipers"]]
     wanted += [v for v in spec.get("balance_variables", []) if v not in wanted]
-    cohort = pd.concat([pd.read_parquet(p) for p in cohort_paths], ignore_index=True)
+    cohort = pd.concat([read_parquet(p) for p in cohort_paths], ignore_index=True)
     if duplicates is not None:
         cohort = apply_to_cohort(cohort, duplicates)
     keys = cohort.loc[cohort["eligible"].fillna(False).astype(bool), "patient_key"].tolist()
     derived = pd.concat(
         [
-            pd.read_parquet(p, columns=wanted, filters=[("patient_key", "in", keys)])
+            read_parquet(p, columns=wanted, filters=[("patient_key", "in", keys)])
             for p in derived_paths
         ],
         ignore_index=True,
