@@ -71,8 +71,8 @@ rule tables:
     conda:
         "../envs/spinepair.yaml"
     params:
-        study=ARMS,
-        tables=config["tables"],
+        study=script_safe(ARMS),
+        tables=script_safe(config["tables"]),
         mask_below=config["analysis"].get("mask_below"),
         code=code("tables"),
     script:
@@ -127,8 +127,8 @@ rule figures:
     conda:
         "../envs/spinepair.yaml"
     params:
-        study=ARMS,
-        titles=config["analysis"]["endpoints"],
+        study=script_safe(ARMS),
+        titles=script_safe(config["analysis"]["endpoints"]),
         competing=COMPETING,
         conf_type=config["analysis"].get("km", {}).get("conf_type", "log-log"),
         figures=config["analysis"].get("figures", {}),

@@ -47,6 +47,7 @@ if (config.get("sensitivity") or {}).get("variants"):
         ),
     )
 REPORT_OUTPUTS = [
+    out("report/landing.html"),
     out("matched/balance.html"),
     out("matched/loveplot.png"),
     *(out(f"{page}.html") for page in REPORT_PAGES),
@@ -79,8 +80,8 @@ rule love_plot:
     conda:
         "../envs/spinepair.yaml"
     params:
-        tables=config["tables"],
-        labels=config["analysis"].get("figures", {}).get("labels", {}),
+        tables=script_safe(config["tables"]),
+        labels=script_safe(config["analysis"].get("figures", {}).get("labels", {})),
         matching=[
             *config["matching"]["exact"],
             *(c["variable"] for c in config["matching"]["calipers"]),
@@ -115,3 +116,33 @@ rule report_page:
         code=code("report_page"),
     script:
         "../scripts/report_page.py"
+
+
+# What the landing page reads of the study config (every text escaped by its renderer).
+LANDING = {
+    **{k: config.get(k) for k in ("study", "sites", "matching", "analysis", "tables")},
+    "results_dir": RESULTS,
+    "sensitivity": {
+        "variants": bool((config.get("sensitivity") or {}).get("variants"))
+    },
+}
+
+
+rule landing_page:
+    """The report's landing page (workflow.rst includes it): title, description, design, key
+    findings and sections, every config text escaped (spinepair.report.landing)."""
+    input:
+        summary=out("summary.md"),
+    output:
+        out("report/landing.html"),
+    log:
+        out("logs/landing_page.log"),
+    benchmark:
+        out("benchmarks/landing_page.tsv")
+    conda:
+        "../envs/spinepair.yaml"
+    params:
+        config=LANDING,
+        code=code("landing_page"),
+    script:
+        "../scripts/landing_page.py"

@@ -47,6 +47,7 @@ if VARIANTS:
             variants={name: variant_settings(config, name) for name in VARIANTS},
             arms=[config["study"]["index_arm"], config["study"]["comparator_arm"]],
             compare=SENSITIVITY.get("compare", []),
+            key_fingerprint=KEY_FINGERPRINT,
             code=code("sensitivity"),
         script:
             "../scripts/sensitivity.py"
@@ -78,10 +79,10 @@ rule sensitivity_summary:
     conda:
         "../envs/spinepair.yaml"
     params:
-        arms=[config["study"]["index_arm"], config["study"]["comparator_arm"]],
-        title=SENSITIVITY.get("title", "Sensitivity analyses"),
-        variants=VARIANTS,
-        estimates=SENSITIVITY.get("estimates", []),
+        arms=script_safe(list(ARMS.values())),
+        title=script_safe(SENSITIVITY.get("title", "Sensitivity analyses")),
+        variants=script_safe(VARIANTS),
+        estimates=script_safe(SENSITIVITY.get("estimates", [])),
         dpi=SENSITIVITY.get("figure_dpi", 300),
         code=code("sensitivity_summary"),
     script:

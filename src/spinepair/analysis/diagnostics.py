@@ -30,6 +30,7 @@ from spinepair.analysis.adjusted import EFFECT, adjusted_rows, endpoint_sides
 from spinepair.analysis.ard import ArdRows, select, to_frame
 from spinepair.analysis.power_analysis import endpoint_power, sentence
 from spinepair.analysis.settings import row_key
+from spinepair.report.escape import markdown as md
 
 SECTIONS = {
     "balance": "Balance after matching",
@@ -260,13 +261,14 @@ def lines(frame: pd.DataFrame) -> dict[str, list[str]]:
     for key, title in SECTIONS.items():
         hit = shown[shown["section"] == key]
         out[title] = [
-            f"- {r.status + ': ' if r.status else ''}{r.message}" for r in hit.itertuples()
+            f"- {r.status + ': ' if r.status else ''}{md(r.message)}" for r in hit.itertuples()
         ]
     return {k: v for k, v in out.items() if v}
 
 
 def markdown(frame: pd.DataFrame, title: str = "Study diagnostics") -> str:
-    """results/diagnostics.md: one section per check, a line per row with a message."""
+    """results/diagnostics.md: one section per check, a line per row with a message
+    (Markdown-escaped: messages carry config labels)."""
     text = [f"# {title}", ""]
     for section, bullets in lines(frame).items():
         text += [f"## {section}", "", *bullets, ""]

@@ -3,6 +3,7 @@
 One line per table row the study config marks ``finding: true`` (both arms and the test), then
 one per survival endpoint (medians, stratified log-rank, hazard ratio) and, where the ARD holds
 survival rates at given months, one with those rates. Counts below ``mask_below`` are masked.
+Config text (labels, levels, arms, titles, diagnostic messages) is Markdown-escaped.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
 from spinepair.analysis.settings import row_key
 from spinepair.analysis.tables import SHORT, fmt_p
+from spinepair.report.escape import markdown as md
 from spinepair.report.publish import mask_count
 
 
@@ -58,7 +60,7 @@ class _Lines:
             return f"{mean:.1f} ± {sd:.1f}"
         counts = self.stat(table, key, "n", arm=arm)
         parts = [
-            ("" if spec["kind"] == "binary" else vocab.label(spec["variable"], r.level) + " ")
+            ("" if spec["kind"] == "binary" else md(vocab.label(spec["variable"], r.level)) + " ")
             + _count(int(r.value), None if pd.isna(r.denominator) else int(r.denominator), self.k)
             for r in counts.itertuples()
         ]
@@ -66,8 +68,8 @@ class _Lines:
 
     def row(self, table: str, spec: dict) -> str:
         key = row_key(spec)
-        label = " ".join(t for t in (spec.get("label", ""), spec.get("level", "")) if t)
-        a, b = (f"{arm} {self.arm_text(table, key, spec, arm)}" for arm in self.arms)
+        label = md(" ".join(t for t in (spec.get("label", ""), spec.get("level", "")) if t))
+        a, b = (f"{md(arm)} {self.arm_text(table, key, spec, arm)}" for arm in self.arms)
         sep = " vs " if spec["kind"] in ("continuous", "binary") else "; "
         return f"- {label}: {a}{sep}{b}, {self.test(table, key, spec)}."
 
@@ -76,10 +78,11 @@ class _Lines:
             s: self.stat("survival", endpoint, s, arm="all").iloc[0]
             for s in ("logrank_p", "cox_hr")
         }
-        a, b = self.arms
+        a, b = (md(arm) for arm in self.arms)
+        title = md(title)
         medians = [self.stat("survival", endpoint, "median", arm=arm) for arm in self.arms]
         line = f"- {title}: median " + " vs ".join(
-            f"{arm} {_months(m.iloc[0]) if len(m) else 'not estimable'}"
+            f"{md(arm)} {_months(m.iloc[0]) if len(m) else 'not estimable'}"
             for arm, m in zip(self.arms, medians)
         )
         line += f" months, stratified log-rank {_p(one['logrank_p']['value'])}"
@@ -92,7 +95,7 @@ class _Lines:
         rates = self.stat("survival", endpoint, "survival")
         if len(rates):
             parts = [
-                f"{arm} "
+                f"{md(arm)} "
                 + ", ".join(
                     f"{r.time:g} mo {_pct(r.value)}"
                     for r in rates[rates["arm"] == arm].itertuples()
@@ -124,7 +127,7 @@ def summary_lines(frame: pd.DataFrame) -> list[str]:
     ):
         if len(rows):
             bullets = [
-                f"- {r.status + ': ' if r.status else ''}{r.message}" for r in rows.itertuples()
+                f"- {r.status + ': ' if r.status else ''}{md(r.message)}" for r in rows.itertuples()
             ]
             out += ["", f"## {title}", "", *bullets]
     return out

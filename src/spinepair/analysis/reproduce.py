@@ -15,6 +15,7 @@ import pandas as pd
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
 from spinepair.errors import SpinepairError
+from spinepair.report.escape import markdown as md
 
 SECTIONS = ("table1", "table2", "table3", "survival")
 COLUMNS = [
@@ -143,10 +144,11 @@ def reproduction(ard: pd.DataFrame, reference: dict) -> pd.DataFrame:
 
 
 def reproduction_markdown(lines: pd.DataFrame, reference: dict) -> str:
-    """The reproduction as Markdown: a count of PASS/DIFFERS, then every line."""
+    """The reproduction as Markdown: a count of PASS/DIFFERS, then every line (the text
+    cells and the reference's title Markdown-escaped)."""
     n_differ = int((lines["result"] == "DIFFERS").sum())
     out = [
-        f"# Reproduction of {reference.get('title', 'the reference study')}",
+        f"# Reproduction of {md(reference.get('title', 'the reference study'))}",
         "",
         f"{len(lines)} published numbers compared: {len(lines) - n_differ} PASS, "
         + f"{n_differ} DIFFERS (tolerances declared in the reference).",
@@ -156,17 +158,17 @@ def reproduction_markdown(lines: pd.DataFrame, reference: dict) -> str:
     ]
     for r in lines.itertuples(index=False):
         cells = [
-            r.item,
-            r.arm,
-            r.level,
-            r.statistic,
+            md(r.item),
+            md(r.arm),
+            md(r.level),
+            md(r.statistic),
             f"{r.paper:g}",
             _fmt(r.ours, r.statistic),
-            r.tolerance,
+            md(r.tolerance),
             f"**{r.result}**" if r.result == "DIFFERS" else r.result,
-            r.note,
+            md(r.note),
         ]
-        out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+        out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 

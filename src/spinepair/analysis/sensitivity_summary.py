@@ -12,6 +12,7 @@ import pandas as pd
 
 from spinepair.analysis.ard import CHANGES_TABLE, PRIMARY, select
 from spinepair.analysis.tables import fmt_estimate, fmt_p
+from spinepair.report.escape import markdown as md
 
 COLUMNS = [
     "estimate",
@@ -151,11 +152,12 @@ def changes_lines(ards: dict[str, pd.DataFrame], variants: dict, arms) -> list[s
 
 def summary_markdown(table: pd.DataFrame, ards: dict, variants: dict, arms, title: str) -> str:
     """summary.md: the estimates table, the category changes vs primary and each variant's
-    overrides (every rule that changes a number is named)."""
+    overrides (every rule that changes a number is named). Config text (title, labels,
+    descriptions, overrides) is Markdown-escaped."""
     shown = pd.DataFrame(
         {
-            "Estimate": table["label"],
-            "Analysis": table["description"],
+            "Estimate": table["label"].map(md),
+            "Analysis": table["description"].map(md),
             "Estimate (95% CI)": [
                 fmt_estimate(r.value, r.lower, r.upper, 2) or r.method
                 for r in table.itertuples(index=False)
@@ -179,4 +181,4 @@ def summary_markdown(table: pd.DataFrame, ards: dict, variants: dict, arms, titl
         ),
     ]
     body = shown.to_markdown(index=False, tablefmt="github", disable_numparse=True)
-    return "\n".join([f"**{title}**", "", body, "", *(f"- {n}" for n in notes)]) + "\n"
+    return "\n".join([f"**{md(title)}**", "", body, "", *(f"- {md(n)}" for n in notes)]) + "\n"

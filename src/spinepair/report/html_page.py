@@ -1,13 +1,15 @@
 """Small self-contained HTML pages for the Snakemake report, which shows HTML items inline
 (Markdown and CSV items are only downloads): the Markdown the study writes (headings, bullet
-lists, pipe tables, paragraphs, **bold**) and a data frame as a table."""
+lists, pipe tables, paragraphs, **bold**, backslash escapes) and a data frame as a table.
+Every character of the text is HTML-escaped (:mod:`spinepair.report.escape`): the only markup
+is the one the Markdown subset itself makes."""
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
+from spinepair.report import escape as esc
 from spinepair.report import richtext as rt
 
 if TYPE_CHECKING:  # pandas only for annotations: importing it costs a job 0.4 s
@@ -20,15 +22,24 @@ STYLE = (  # scoped to the page's div: the report's landing page embeds the find
     ".sp-page thead th{border-bottom:2px solid #222}.sp-page pre{background:#f6f6f6;padding:0.6em}"
 )
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_KEPT = re.compile("\ue000(\\d+)\ue001")  # its placeholder while bold is found
 
 
 def inline(text: str) -> str:
-    """One line of Markdown text as HTML (symbols, subscripts, **bold**)."""
-    return _BOLD.sub(r"<strong>\1</strong>", rt.as_html(text))
+    """One line of Markdown text as HTML (symbols, subscripts, **bold**; an escaped
+    character, e.g. ``\\*`` or ``\\<``, is shown as itself)."""
+    kept: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        kept.append(m.group(1))
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    out = _BOLD.sub(r"<strong>\1</strong>", rt.as_html(esc.MARKDOWN_ESCAPED.sub(keep, text)))
+    return _KEPT.sub(lambda m: esc.html(kept[int(m.group(1))]), out)
 
 
 def _cells(line: str) -> list[str]:
-    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
 
 
 def markdown_to_html(text: str) -> str:
@@ -78,6 +89,6 @@ def page(title: str, body: str) -> str:
     """A complete HTML document."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
+        f"<title>{esc.html(title)}</title><style>{STYLE}</style></head>\n"
         f'<body>\n<div class="sp-page">\n{body}\n</div>\n</body>\n</html>\n'
     )

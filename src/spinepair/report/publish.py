@@ -10,21 +10,32 @@ after the row's label, their notes listed under the table before the general foo
 Small-count masking (``mask_below=k``): every count cell of the data columns (``n``,
 ``n (x%)``, ``a : b``) below k is printed as ``<k`` and its percentage dropped, in every format;
 in the data CSV the value of every count statistic below k is left empty.
+
+Config text is data (:mod:`spinepair.report.escape`): HTML, LaTeX and Word escape every cell;
+Markdown escapes the title, headers, the label columns (:data:`LABEL_COLUMNS`) and the notes,
+and only the pipes of the cells we formatted. In the CSVs, the cells that are config text are
+quoted against formula injection (:func:`spinepair.report.escape.csv_cell`) and the numbers we
+formatted are not: in ``<stem>.csv`` the headers and the label columns (Variable, Level: the
+study config's row labels and levels) are text, every other column holds numbers we formatted
+(``-1.2 (-2.0, 0.3)``, ``<0.001``, ``12 (43%)``) or our test names; in ``<stem>.data.csv``
+every column of a non-numeric dtype is text (row labels, variables, levels, arms, methods) and
+the numeric columns are left as written.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from spinepair.jobs.jobio import write_text
+from spinepair.report import escape as esc
 from spinepair.report import richtext as rt
 from spinepair.report.docx_table import write_docx
 from spinepair.report.table_layout import flat_headers, label_cells, left_aligned, notes_of
 
+LABEL_COLUMNS = ("Variable", "Level")  # config text (row labels, levels) in every table
 TEXT_COLUMNS = ("Variable", "Level", "p", "Test", "SMD", "Estimate (95% CI)")
 COUNT_STATISTICS = ("n", "missing", "events", "discordant_index", "discordant_comparator")
 _COUNT = re.compile(r"^(\d+)( \(\d+(?:\.\d+)?%\))?$")
@@ -80,28 +91,33 @@ def masked_data(data: pd.DataFrame, k: int | None) -> pd.DataFrame:
 
 def to_csv(table, rows: pd.DataFrame) -> str:
     out = rows.copy()
-    out.columns = [rt.plain(h) for h in flat_headers(table)]
     for col in out.columns:
-        out[col] = [rt.plain(v) for v in out[col]]
+        quote = esc.csv_cell if col in LABEL_COLUMNS else str
+        out[col] = [quote(rt.plain(v)) for v in out[col]]
+    out.columns = [esc.csv_cell(rt.plain(h)) for h in flat_headers(table)]
     if any(table.row_marks()):
         out["Notes"] = [",".join(m) for m in table.row_marks()]
     return out.to_csv(index=False, lineterminator="\n")
 
 
 def to_markdown(table, rows: pd.DataFrame, extra: list[str]) -> str:
-    def cell(v) -> str:
+    def cell(v) -> str:  # a cell we formatted
         return rt.plain(v).replace("|", "\\|")
 
-    lines = [f"**{cell(table.title)}**", ""]
-    lines.append("| " + " | ".join(cell(c) for c in flat_headers(table)) + " |")
+    def text(v) -> str:  # config text
+        return esc.markdown(rt.plain(v))
+
+    labels = [i for i, c in enumerate(rows.columns) if c in LABEL_COLUMNS]
+    lines = [f"**{text(table.title)}**", ""]
+    lines.append("| " + " | ".join(text(c) for c in flat_headers(table)) + " |")
     lines.append("|" + "|".join(":--" if left_aligned(c) else "--:" for c in rows.columns) + "|")
     for values, (at, marks) in label_cells(table, rows):
-        values = [cell(v) for v in values]
+        values = [text(v) if i in labels else cell(v) for i, v in enumerate(values)]
         values[at] += rt.superscript(marks)
         lines.append("| " + " | ".join(values) + " |")
     lines.append("")
     lines += [
-        f"{rt.superscript(m) + ' ' if m else ''}{cell(n)}  " for m, n in notes_of(table, extra)
+        f"{rt.superscript(m) + ' ' if m else ''}{text(n)}  " for m, n in notes_of(table, extra)
     ]
     return "\n".join(lines) + "\n"
 
@@ -134,7 +150,7 @@ def to_html(table, rows: pd.DataFrame, extra: list[str]) -> str:
     title = rt.as_html(table.title)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{html.escape(rt.plain(table.title))}</title><style>{_STYLE}</style></head>\n"
+        f"<title>{esc.html(rt.plain(table.title))}</title><style>{_STYLE}</style></head>\n"
         f"<body>\n<table>\n<caption>{title}</caption>\n<thead>{heads}</thead>\n<tbody>\n"
         + "\n".join(body)
         + f"\n</tbody>\n</table>\n{notes}\n</body>\n</html>\n"
@@ -200,7 +216,7 @@ def write_table(table, stem, mask_below: int | None = None) -> list[Path]:
     }
     if table.data is not None:
         data = masked_data(table.data, mask_below)
-        texts[".data.csv"] = data.to_csv(index=False, lineterminator="\n")
+        texts[".data.csv"] = esc.csv_text_columns(data).to_csv(index=False, lineterminator="\n")
     paths = []
     for ext, text in texts.items():
         path = stem.with_name(stem.name + ext)

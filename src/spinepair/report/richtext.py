@@ -9,8 +9,9 @@ digits in Markdown and CSV, ``$_{2/10}$`` in LaTeX and a subscript run in Word.
 
 from __future__ import annotations
 
-import html
 import re
+
+from spinepair.report import escape as esc
 
 SYMBOLS = (
     (">=", "≥"),
@@ -21,19 +22,7 @@ SYMBOLS = (
 _SUBSCRIPT = re.compile(r"\b(Gy|EQD)(\d+(?:/\d+)?)\b")
 _SUB_CHARS = str.maketrans("0123456789/", "₀₁₂₃₄₅₆₇₈₉/")
 _SUP_CHARS = str.maketrans("abcdefghijklmnoprstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")
-_TEX = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
+_TEX_SYMBOLS = {  # after :func:`spinepair.report.escape.latex`, which never outputs these
     "±": r"$\pm$",
     "≥": r"$\geq$",
     "≤": r"$\leq$",
@@ -71,14 +60,13 @@ def plain(text) -> str:
 
 
 def as_html(text) -> str:
-    return "".join(
-        f"<sub>{html.escape(p)}</sub>" if sub else html.escape(p) for p, sub in spans(text)
-    )
+    return "".join(f"<sub>{esc.html(p)}</sub>" if sub else esc.html(p) for p, sub in spans(text))
 
 
 def tex_escape(text) -> str:
-    """LaTeX-escape plain text: special characters and symbols (no subscripts)."""
-    return "".join(_TEX.get(c, c) for c in pretty(text))
+    """LaTeX-escape plain text: special characters (:func:`spinepair.report.escape.latex`)
+    and symbols (no subscripts)."""
+    return "".join(_TEX_SYMBOLS.get(c, c) for c in esc.latex(pretty(text)))
 
 
 def as_tex(text) -> str:
