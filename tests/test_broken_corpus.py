@@ -8,6 +8,7 @@ an identifier in the message, and ingest must leave the raw files byte-identical
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 
 import pandas as pd
@@ -116,11 +117,13 @@ def test_damage(name, style, pristine, clean, tmp_path):
         assert shown, f"no line starting {where!r} with check {expect.check} in:\n{msg}"
         assert expect.hint is None or expect.hint in shown[0], shown[0]
         assert err.report is not None and err.report["status"] == "failed"
+        _assert_clean_message(json.dumps(err.report, ensure_ascii=False, default=str))
         if style == QUARANTINE_STYLE[name]:
             _assert_quarantine(raw, expect)
     else:
         res = _ingest(raw)
         assert res.report["status"] == "ok" and res.report["n_failures"] == 0
+        _assert_clean_message(json.dumps(res.report, ensure_ascii=False, default=str))
         if expect.outcome == "warn":
             assert any(_matches(w, expect) for w in res.report["warnings"]), res.report["warnings"]
         else:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +58,10 @@ def test_clean_site_report(site_c):
         "진통제": 6,
         "모르핀환산량(mg)": 6,
     }
+    stamp = {k: pain.pop(k) for k in ("bytes", "sha256", "mtime")}  # what was read
+    data = (Path(raw) / "C_pain.csv").read_bytes()
+    assert stamp["bytes"] == len(data)
+    assert stamp["sha256"] == hashlib.sha256(data).hexdigest()
     assert pain == {
         "format": "csv",
         "header_row": 1,

@@ -14,6 +14,8 @@ import pandas as pd
 
 from spinepair.ingest import layout, textstream
 from spinepair.ingest.failure import ERROR, WARNING, Failure
+from spinepair.ingest.limits import TextScan, check_text
+from spinepair.ingest.limits import settings as limit_settings
 from spinepair.ingest.readers import (
     FOLD,
     FileProblem,
@@ -24,7 +26,8 @@ from spinepair.ingest.readers import (
     labelled,
     xlsx_grid,
 )
-from spinepair.ingest.reshape import map_columns, pivot_long, targets
+from spinepair.ingest.reshape import header_names, map_columns, pivot_long, targets
+from spinepair.ingest.sources import Watch, matched, unreadable
 from spinepair.ingest.statfiles import READERS, apply_labels, read_stat_file
 
 
@@ -42,9 +45,17 @@ class Extract:
     malformed: dict[str, int] = field(default_factory=dict)  # file -> rows of a wrong width
     # tallies of unknown EAV entities and attributes (failures once the whole file is known)
     eav_unknown: list[pd.DataFrame] = field(default_factory=list)
+    # file -> raw header cell -> as shown (identifier-free: :func:`.reshape.header_names`)
+    shown_headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, failure: Failure) -> None:
         (self.failures if failure.severity == ERROR else self.warnings).append(failure)
+
+    def shown_header(self, rel: str, name: str) -> str:
+        """A raw header cell of file ``rel`` as it may be shown (see
+        :func:`.reshape.header_names`)."""
+        shown = self.shown_headers.get(rel, {})
+        return shown.get(name, name)
 
     def rows_read(self, rel: str) -> int:
         """Rows of a file read (blank rows and rows left out by ``keep_rows`` are not)."""
@@ -72,15 +83,21 @@ def streamable(source: dict, spec: dict) -> bool:
     )
 
 
-def _grids(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site, block_bytes):
-    """The file's name in failures, its header and its (grid, field counts) chunks."""
+def _grids(
+    watch: Watch, rel: str, source: dict, spec: dict, ex: Extract, site, block_bytes, limits
+):
+    """The file's name in failures, its header and its (grid, field counts) chunks; the
+    file is read through ``watch`` and checked against the size ``limits`` first."""
     fmt = source["format"]
     table = source.get("table")
+    path = watch.path
     if fmt == "xlsx":
-        header, grid, nfields, merges = xlsx_grid(path, source["sheet"])
+        watch.hash_before()
+        header, grid, nfields, merges = xlsx_grid(path, source["sheet"], limits)
         header, grid, nfields = layout.locate(header, grid, nfields, source, merges)
         return source_name(rel, source), header, iter([(grid, nfields)])
     if fmt in READERS:
+        watch.hash_before()
         stat = read_stat_file(path, fmt, source.get("encoding", spec.get("encoding")))
         header, grid, nfields = stat.header, stat.grid, stat.nfields
         if source.get("value_labels"):
@@ -92,7 +109,10 @@ def _grids(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site, bl
     delimiter = source.get("delimiter", ",")
     if block_bytes and streamable(source, spec):
         ends: list = []
-        header, chunks = textstream.csv_chunks(path, encoding, delimiter, block_bytes, ends)
+        scan = TextScan(limits, delimiter)
+        header, chunks = textstream.csv_chunks(
+            path, encoding, delimiter, block_bytes, ends, watch=watch, scan=scan
+        )
 
         def with_end():
             yield from chunks
@@ -100,7 +120,10 @@ def _grids(path: Path, rel: str, source: dict, spec: dict, ex: Extract, site, bl
                 _no_final_newline(ex, site, rel, table, row)
 
         return rel, header, with_end()
-    text = decode(path.read_bytes(), encoding)
+    data = watch.read_bytes()
+    check_text(data, limits, delimiter)
+    text = decode(data, encoding)
+    del data
     header, grid, nfields = csv_grid(text, delimiter)
     if not text.endswith(("\n", "\r")):
         _no_final_newline(ex, site, rel, table, int(grid.index.max() if len(grid) else 1))
@@ -151,11 +174,15 @@ def shape(frame: pd.DataFrame, rel: str, source: dict, spec: dict, ex: Extract, 
         ex.tables.setdefault("join:" + table if "join" in source else table, []).append(mapped)
 
 
-def _read_file(path, rel, source, spec, ex: Extract, site, add, block_bytes) -> None:
-    rel, header, chunks = _grids(path, rel, source, spec, ex, site, block_bytes)
+def _read_file(watch, rel, source, spec, ex: Extract, site, add, block_bytes, limits) -> None:
+    rel, header, chunks = _grids(watch, rel, source, spec, ex, site, block_bytes, limits)
     header = [h.translate(FOLD).strip() for h in header]
-    ex.headers[rel] = header
-    ex.columns[rel] = targets(source, header)
+    names = header_names(source, header)
+    ex.shown_headers[rel] = dict(zip(header, names, strict=True))
+    ex.headers[rel] = names  # what reports show: never a header cell that may be data
+    ex.columns[rel] = {
+        ex.shown_header(rel, raw): target for raw, target in targets(source, header).items()
+    }
     check_header(
         header, source.get("delimiter", ",") if source["format"] in ("csv", "long") else None
     )
@@ -167,22 +194,40 @@ def _read_file(path, rel, source, spec, ex: Extract, site, add, block_bytes) -> 
         try:
             grid, nfields = next(chunks)
         except StopIteration:
-            return
+            break
         except FileProblem:  # a later block of a text file unreadable: as if never read
             ex.headers.pop(rel), ex.columns.pop(rel), ex.files.pop(rel)
+            ex.shown_headers.pop(rel, None)
             raise
         add(rel, source, _clean(grid, nfields, header, rel, source, spec, ex, site))
+    try:
+        ex.files[rel].update(watch.verify())  # bytes, sha256, mtime; or file_changed
+    except FileProblem:
+        ex.headers.pop(rel), ex.columns.pop(rel), ex.files.pop(rel)
+        ex.shown_headers.pop(rel, None)
+        raise
 
 
-def read_export(spec: dict, raw_dir, site: str, ex: Extract, add, discard, block_bytes=None):
+def read_export(
+    spec: dict, raw_dir, site: str, ex: Extract, add, discard, block_bytes=None, limits=None
+):
     """Read every source's files; ``add(rel, source, frame)`` takes each chunk of cleaned
     rows, ``discard(rel)`` drops what was added of a file that then failed as a whole.
     File-level problems become failures in ``ex``. ``block_bytes``: read delimited text
-    files in blocks of about this size (:mod:`.textstream`), else whole."""
+    files in blocks of about this size (:mod:`.textstream`), else whole. Only files inside
+    the raw folder are read (:func:`.sources.matched`), each checked against the size
+    ``limits`` (:mod:`.limits`, the study config's ``ingest.limits``) before it is parsed
+    and verified unchanged after (:class:`.sources.Watch`)."""
     raw_dir = Path(raw_dir)
+    limits = limit_settings(limits)
     for source in spec["sources"]:
-        paths = sorted(p for p in raw_dir.glob(source["path"]) if p.is_file())
-        if not paths:
+        paths, refused = matched(raw_dir, source["path"])
+        for r in refused:
+            name = source_name(r.rel, source)
+            ex.files.setdefault(name, {"format": source["format"]})
+            problem = Failure(site, name, None, None, None, source.get("table"), r.check, r.detail)
+            ex.add(problem)
+        if not paths and not refused:
             detail = f"no file matches {source['path']!r}"
             ex.add(
                 Failure(
@@ -198,28 +243,52 @@ def read_export(spec: dict, raw_dir, site: str, ex: Extract, add, discard, block
             )
         for path in paths:
             rel = path.relative_to(raw_dir).as_posix()
+            watch = None
             try:
-                _read_file(path, rel, source, spec, ex, site, add, block_bytes)
+                watch = Watch(path)
+                try:
+                    _read_file(watch, rel, source, spec, ex, site, add, block_bytes, limits)
+                except OSError as exc:
+                    raise unreadable(exc) from None
             except FileProblem as exc:
+                if exc.check != "file_changed" and watch and watch.changed(complete=False):
+                    exc = _changed(watch)  # a partial read explains the problem found
                 name = source_name(rel, source)
                 discard(name)
+                column, detail = exc.column, exc.detail
+                if column is not None:  # a header cell: shown only as a header may be
+                    shown = ex.shown_header(name, column)
+                    detail = detail.replace(repr(column), repr(shown))
+                    if shown != column:  # the header is not the spec's: data?
+                        detail += "; the header lacks columns the spec names: is it missing?"
+                    column = shown
                 ex.files.setdefault(name, {"format": source["format"]})
                 ex.add(
                     Failure(
                         site,
                         name,
                         exc.row,
-                        exc.column,
+                        column,
                         None,
                         source.get("table"),
                         exc.check,
-                        exc.detail,
+                        detail,
                         value=exc.value,
                     )
                 )
 
 
-def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False) -> Extract:
+def _changed(watch: Watch) -> FileProblem:
+    try:
+        watch.verify()
+    except FileProblem as exc:
+        return exc
+    raise AssertionError("unreachable: the file was seen changed")
+
+
+def read_site(
+    spec: dict, raw_dir: str | Path, site: str, collapse: bool = False, limits=None
+) -> Extract:
     """Read every source of a site's export whole; file-level problems become failures.
 
     ``collapse``: an EAV line repeating an earlier one exactly is dropped with a warning
@@ -235,6 +304,7 @@ def read_site(spec: dict, raw_dir: str | Path, site: str, collapse: bool = False
         ex,
         lambda rel, source, frame: frames.setdefault(rel, (source, []))[1].append(frame),
         lambda rel: frames.pop(rel, None),
+        limits=limits,
     )
     for rel, (source, parts) in frames.items():
         shape(

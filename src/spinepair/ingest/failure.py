@@ -3,7 +3,8 @@
 A :class:`Failure` names site, file (relative to the raw dir; ``book.xlsx[Sheet]`` for a
 sheet), row (1-based line or sheet row, header = 1), raw and CDM column, table, check,
 offending value (never of an identifier column), a message (``detail``) and its severity
-(``error`` or ``warning``). Cell checks find failures a column at a time; they are kept as
+(``error`` or ``warning``). Value and message are kept only as :mod:`.redact` shows them
+(identifiers masked, long values cut). Cell checks find failures a column at a time; they are kept as
 frames with exactly these fields (:func:`failure_frame`), one record per failure.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 import pandas as pd
+
+from spinepair.ingest.redact import HIDDEN, masked_text, shown
 
 ERROR, WARNING = "error", "warning"
 
@@ -33,6 +36,10 @@ class Failure:
     rec: int | None = None
 
     def __post_init__(self):
+        cdm = {c.strip() for c in str(self.cdm_column or "").split(",")}
+        hidden = next((c for c in HIDDEN if c in cdm), None)
+        object.__setattr__(self, "value", shown(self.value, hidden))
+        object.__setattr__(self, "detail", masked_text(self.detail))
         if self.rec is None:
             object.__setattr__(self, "rec", self.row)
 

@@ -22,6 +22,7 @@ from spinepair.ingest.counts import cell_tally
 from spinepair.ingest.failure import WARNING, Failure, failure_frame, records
 from spinepair.ingest.pseudonym import person_keys, pseudonymise
 from spinepair.ingest.quarantine import CASCADE, is_fatal, rejected_rows, share_failures
+from spinepair.ingest.redact import rrn_spilled
 from spinepair.ingest.report import build_report, message
 from spinepair.ingest.reshape import unknown_failures
 
@@ -211,7 +212,9 @@ def _cdm_tables(
             rrn = (
                 raw_patients["rrn"] if "rrn" in raw_patients else pd.Series(pd.NA, index=good.index)
             )
-            good["person_key"] = person_keys(key, rrn.reindex(good.index))
+            rrn = rrn.reindex(good.index)
+            spilled, _, person = rrn_spilled(rrn)  # a site read in parts: keys made before
+            good["person_key"] = person_keys(key, rrn).mask(spilled, person)
         cols = TABLES[t]
         good = good[[c.name for c in cols]].astype(column_dtypes(cols))
         good = good.sort_values(list(UNIQUE[t]), kind="stable").reset_index(drop=True)

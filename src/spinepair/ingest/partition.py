@@ -7,11 +7,23 @@ equal ranges), so all rows of one patient, from every file, meet in one part, an
 parts taken in order give every CDM table sorted by pseudonym as a whole site would.
 Rows without a patient id go to part 0. Checks across patients of different parts run
 over the whole site through :class:`~.checks.sitewide.Sitewide`.
+
+The parts hold no direct identifier: a name or phone is written as a token that keeps
+equality only (:func:`.redact.token`), a registration number as what the checks need of
+it (its format, its person pseudonym; :func:`.redact.rrn_token`). They are kept in
+``<directory>/<site>-<pid>-<random>`` (the workflow gives ``<results_dir>/.spill``),
+removed when ingest ends, failed or not; folders of the same site left by a process that
+no longer runs (a killed ingest) are removed when the next ingest of the site starts.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import re
+import secrets
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,9 +31,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from spinepair.contracts.cdm import RAW_ID_FIELD
+from spinepair.contracts.cdm import IDENTIFIER_FIELDS, RAW_ID_FIELD
+from spinepair.ingest.checks.identity import RRN
+from spinepair.ingest.checks.values import declared_missing
 from spinepair.ingest.linking import padded_ids
-from spinepair.ingest.pseudonym import pseudonymise
+from spinepair.ingest.pseudonym import person_keys, pseudonymise
+from spinepair.ingest.redact import rrn_token, token
+from spinepair.ingest.sources import confined_files
+
+LOG = logging.getLogger(__name__)
 
 # Raw export megabytes per part, counted with a weight per format (memory per raw byte):
 # a long EAV line holds one value, a wide CSV row about 2.5 times as many values per byte,
@@ -40,13 +58,63 @@ def id_column(source: dict) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def identifier_columns(source: dict) -> dict[str, str]:
+    """Raw column -> identifier field (name, rrn, phone) of a wide patients source."""
+    if source["format"] == "long" or source.get("table") != "patients":
+        return {}
+    return {raw: cdm for raw, cdm in source.get("columns", {}).items() if cdm in IDENTIFIER_FIELDS}
+
+
+def identifier_attributes(source: dict) -> dict[tuple[str, str], str]:
+    """(entity, attribute) -> identifier field of a long (EAV) source's patients entities."""
+    if source["format"] != "long":
+        return {}
+    return {
+        (entity, attr): cdm
+        for entity, espec in source.get("entities", {}).items()
+        if espec.get("table") == "patients"
+        for attr, cdm in espec["columns"].items()
+        if cdm in IDENTIFIER_FIELDS
+    }
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale(base: Path, site: str) -> list[Path]:
+    """Remove the spill folders of ``site`` left under ``base`` by processes that no longer
+    run (a killed ingest); a folder of a running process is kept. Returns those removed."""
+    pattern = re.compile(rf"{re.escape(site)}-(\d+)-[0-9a-f]{{8}}")
+    removed = []
+    for folder in sorted(base.glob(f"{site}-*")) if base.is_dir() else []:
+        m = pattern.fullmatch(folder.name)
+        if m and folder.is_dir() and not _alive(int(m.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            LOG.warning(
+                "removed %s: rows of site %s spilled by an earlier ingest (process %s) that "
+                "was stopped before it could remove them",
+                folder,
+                site,
+                m.group(1),
+            )
+            removed.append(folder)
+    return removed
+
+
 def export_size(spec: dict, raw_dir) -> float:
-    """Weighted bytes of a site's export files (see ``WEIGHT``; each file once)."""
+    """Weighted bytes of a site's export files (see ``WEIGHT``; each file once; only
+    files inside the raw folder, :func:`.sources.confined_files`)."""
     weights: dict[Path, float] = {}
     for source in spec["sources"]:
-        for path in Path(raw_dir).glob(source["path"]):
-            if path.is_file():
-                weights[path] = max(weights.get(path, 0.0), WEIGHT.get(source["format"], 2.5))
+        for path in map(Path, confined_files(raw_dir, [source["path"]])):
+            weights[path] = max(weights.get(path, 0.0), WEIGHT.get(source["format"], 2.5))
     return sum(w * p.stat().st_size for p, w in weights.items())
 
 
@@ -63,8 +131,11 @@ class PartStore:
 
     def __init__(self, k: int, spec: dict, site: str, key: bytes, directory: str | None = None):
         self.k, self.spec, self.site, self.key = k, spec, site, key
-        self._tmp = tempfile.TemporaryDirectory(prefix="spinepair-parts-", dir=directory)
-        self.dir = Path(self._tmp.name)
+        base = Path(directory or Path(tempfile.gettempdir()) / "spinepair-spill")
+        base.mkdir(parents=True, exist_ok=True)
+        remove_stale(base, site)
+        self.dir = base / f"{site}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.dir.mkdir(mode=0o700)
         self.files: dict[str, tuple[dict, list[str]]] = {}  # rel -> (source, header)
         self._numbers: dict[str, int] = {}  # rel -> its number in the part folders
         self._writers: dict[tuple[int, str], pa.RecordBatchStreamWriter] = {}
@@ -87,6 +158,7 @@ class PartStore:
         if rel not in self.files:
             self.files[rel] = (source, list(frame.columns))
             self._numbers[rel] = len(self._numbers)
+        frame = self.without_identifiers(source, frame)
         column = id_column(source)
         parts = (
             self.part_of(frame[column]) if column in frame else np.zeros(len(frame), dtype=np.int64)
@@ -104,6 +176,36 @@ class PartStore:
             rows = np.flatnonzero(parts == part)
             writer = self._writer(part, rel, table.schema)
             writer.write_table(table.take(rows))
+
+    def without_identifiers(self, source: dict, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows with every name, phone and registration number replaced by its token
+        (a declared missing-value code is kept: it identifies no one)."""
+        cells = []  # (raw column, rows, identifier field)
+        for raw, cdm in identifier_columns(source).items():
+            if raw in frame:
+                cells.append((raw, frame[raw].notna(), cdm))
+        names = source.get("long", {})
+        ent, att, val = (names.get(k) for k in ("entity", "attribute", "value"))
+        attrs = identifier_attributes(source)
+        if attrs and all(c is not None and c in frame for c in (ent, att, val)):
+            pairs = pd.Series(list(zip(frame[ent], frame[att], strict=True)), index=frame.index)
+            for pair, cdm in attrs.items():
+                cells.append((val, pairs.isin([pair]) & frame[val].notna(), cdm))
+        if not cells:
+            return frame
+        frame = frame.copy()
+        codes = self.spec.get("missing_codes", {})
+        for raw, rows, cdm in cells:
+            text = frame.loc[rows, raw].astype("string")
+            keep = declared_missing(text, codes.get(f"patients.{cdm}", []), False)
+            text = text[~keep]
+            if cdm == "rrn":
+                ok = text.str.strip().str.fullmatch(RRN, na=False).astype(bool)
+                made = rrn_token(text, person_keys(self.key, text), ok)
+            else:
+                made = text.map(token, na_action="ignore").astype("string")
+            frame.loc[made.index, raw] = made
+        return frame
 
     def _writer(self, part: int, rel: str, schema: pa.Schema) -> pa.RecordBatchStreamWriter:
         if (part, rel) not in self._writers:
@@ -137,5 +239,6 @@ class PartStore:
             yield rel, source, frame
 
     def cleanup(self) -> None:
+        """Remove the spill (at the end of ingest, failed or not)."""
         self.close()
-        self._tmp.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -130,7 +130,7 @@ def check_part(spec, ex: Extract, site: str, quarantine, settings, sitewide=None
 def check_site(spec, raw_dir, site: str, quarantine: bool = False, settings=None) -> Checked:
     """Read a site's export whole with its spec and run every check on every row."""
     spec, settings = _prepared(spec, settings)
-    ex = read_site(spec, raw_dir, site, collapse=quarantine)
+    ex = read_site(spec, raw_dir, site, collapse=quarantine, limits=settings.get("limits"))
     ex.failures.extend(unknown_failures(ex.eav_unknown, site))
     state = check_part(spec, ex, site, quarantine, settings)
     failed = {f.file for f in ex.failures}
@@ -149,35 +149,49 @@ def ingest_site(
     settings: dict | None = None,
     full_report: str | None = None,
     write: Callable[[str, Iterator[pd.DataFrame]], None] | None = None,
+    spill_dir: str | Path | None = None,
 ) -> IngestResult:
     """Ingest one site's raw export into the six CDM tables (see module docstring).
 
     ``settings`` is the study config's ``ingest`` section (defaults in ``DEFAULTS``;
-    ``part_mb``: a larger export is read in parts of about this many raw megabytes);
+    ``part_mb``: a larger export is read in parts of about this many raw megabytes;
+    ``limits``: the size limits of a raw file, :mod:`.limits`);
     ``full_report`` names, in the message of a failed ingest, where every failure is kept;
     ``write(table, frames)``: hand each table over as frames (one per part, in order, each
-    held in memory only while written) instead of returning the tables.
+    held in memory only while written) instead of returning the tables; ``spill_dir``:
+    where a site read in parts keeps them meanwhile (:class:`.partition.PartStore`).
     """
     spec, settings = _prepared(spec, settings)
     k = part_count(spec, raw_dir, settings["part_mb"])
     if k > 1:
         return _ingest_in_parts(
-            k, spec, raw_dir, site, key, quarantine, settings, full_report, write
+            k, spec, raw_dir, site, key, quarantine, settings, full_report, write, spill_dir
         )
-    ex = read_site(spec, raw_dir, site, collapse=quarantine)
+    ex = read_site(spec, raw_dir, site, collapse=quarantine, limits=settings.get("limits"))
     state = check_part(spec, ex, site, quarantine, settings)
     parts = [settle_part(state, [], key, site)]
     return finish(site, spec, quarantine, settings, ex, parts, full_report, write)
 
 
-def _ingest_in_parts(k, spec, raw_dir, site, key, quarantine, settings, full_report, write):
+def _ingest_in_parts(
+    k, spec, raw_dir, site, key, quarantine, settings, full_report, write, spill_dir=None
+):
     """Read the export in blocks into ``k`` parts of whole patients, check each part (and
     again those failing a site-wide check once the whole site is known), then merge."""
-    store = PartStore(k, spec, site, key)
+    store = PartStore(k, spec, site, key, spill_dir)
     try:
         ex = Extract()
         block = max(1, int(settings["part_mb"] * 2**20 / 4))
-        read_export(spec, raw_dir, site, ex, store.add, store.discard, block_bytes=block)
+        read_export(
+            spec,
+            raw_dir,
+            site,
+            ex,
+            store.add,
+            store.discard,
+            block_bytes=block,
+            limits=settings.get("limits"),
+        )
         store.close()
         sitewide = Sitewide(plausibility.settings(settings.get("plausibility")))
         site_records = [f for f in ex.failures if f.check in RECORD_CHECKS]

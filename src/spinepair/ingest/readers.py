@@ -115,9 +115,15 @@ def csv_grid(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame, pd.Ser
     return header, grid, nfields.set_axis(grid.index)
 
 
-def xlsx_grid(path: Path, sheet: str) -> tuple[list[str], pd.DataFrame, pd.Series, list]:
+def xlsx_grid(
+    path: Path, sheet: str, limits: dict | None = None
+) -> tuple[list[str], pd.DataFrame, pd.Series, list]:
     """Header (first row), grid and merged cell ranges of one sheet; any unreadable workbook
-    is a ``readable`` problem."""
+    is a ``readable`` problem. The workbook is first checked against the size ``limits``
+    (:mod:`.limits`; the defaults when None): python-calamine never sees one over them."""
+    from spinepair.ingest.limits import check_workbook, settings  # (limits imports this)
+
+    check_workbook(path, sheet, settings(limits))
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         if sheet not in book.sheet_names:

@@ -7,6 +7,8 @@ import pandas as pd
 from spinepair.contracts.cdm import TABLE_NAMES
 from spinepair.ingest.counts import column_entries
 from spinepair.ingest.failure import records
+from spinepair.ingest.limits import DESCRIPTIONS as LIMIT_CHECKS
+from spinepair.ingest.sources import CHECKS as SOURCE_CHECKS
 
 MAX_SHOWN = 20
 FILE_CHECKS = {
@@ -33,7 +35,7 @@ FILE_CHECKS = {
     "footer": "the last rows are the declared footer",
     "extract": "every value of an extract column matches its pattern",
     "join_date": "every row of a joined source has a date",
-}
+} | SOURCE_CHECKS | LIMIT_CHECKS  # where a file lies, whether it changed, its size limits
 
 
 def message(site: str, failures: list[dict], full_report: str | None = None) -> str:

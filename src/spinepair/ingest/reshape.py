@@ -21,6 +21,7 @@ import pandas as pd
 from spinepair.contracts.cdm import RAW_ID_FIELD
 from spinepair.ingest.failure import WARNING, Failure
 from spinepair.ingest.layout import extract
+from spinepair.ingest.redact import describe, masked_text
 
 if TYPE_CHECKING:
     from spinepair.ingest.extract import Extract
@@ -50,6 +51,32 @@ def targets(source: dict, header: list[str]) -> dict[str, str]:
     return {raw: out.get(raw, "unmapped") for raw in header}
 
 
+def required_names(source: dict) -> set[str]:
+    """The raw column names a source must find in its header."""
+    names = set(source.get("columns", {})) | set(source.get("extract", {}))
+    names |= {c["column"] for c in source.get("keep_rows", [])}
+    return names | set(source.get("long", {}).values())
+
+
+def header_names(source: dict, header: list[str]) -> list[str]:
+    """The header as failures, reports and ``check-site`` may show it.
+
+    A header holding every column the source declares is a header: its cells are shown
+    (identifier-shaped text masked, long names cut). Otherwise it may be a row of data (a
+    file without its header row): only the cells that are column names the spec declares
+    are shown, each other one by its position and shape (``<8 characters: digits>
+    (column 1)``), never its text.
+    """
+    if required_names(source) <= set(header):
+        return [masked_text(h) if h else h for h in header]
+    known = {raw for raw, target in targets(source, header).items() if target != "unmapped"}
+    known |= required_names(source)
+    return [
+        h if h in known or not h else f"{describe(h)} (column {i + 1})"
+        for i, h in enumerate(header)
+    ]
+
+
 def _finish(frame: pd.DataFrame, rel: str, colnames: dict[str, str]) -> pd.DataFrame:
     frame = frame.copy()
     frame["_file"] = rel
@@ -59,6 +86,7 @@ def _finish(frame: pd.DataFrame, rel: str, colnames: dict[str, str]) -> pd.DataF
 
 
 def _unknown_column(ex: Extract, site, rel, raw, table) -> None:
+    """``raw``: the column as it may be shown (:func:`header_names`)."""
     detail = f"unknown column {raw!r} ignored"
     ex.add(Failure(site, rel, 1, raw, None, table, "extra_column", detail, severity=WARNING))
 
@@ -71,9 +99,13 @@ def map_columns(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str
     table = source["table"]
     extracts = source.get("extract", {})
     used = set(extracts) | {c["column"] for c in source.get("keep_rows", [])}
+    view = dict(zip(df.columns, header_names(source, list(df.columns)), strict=True))
     for raw in sorted((set(columns) | set(extracts)) - set(df.columns)):
-        found = ", ".join(c for c in df.columns if c)
+        shown = [view[c] for c in df.columns if c]
+        found = ", ".join(shown)
         detail = f"required column {raw!r} is missing (the header has: {found})"
+        if not set(shown) & required_names(source):
+            detail += "; no cell of it is a column the spec names: is the header row missing?"
         cdm = columns.get(raw, ", ".join(re.compile(extracts.get(raw, "")).groupindex))
         ex.add(Failure(site, rel, 1, raw, cdm, table, "required_column", detail))
     grouped = {} if pattern is None else {c: pattern.fullmatch(c) for c in df.columns}
@@ -82,13 +114,15 @@ def map_columns(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str
             continue
         m = grouped.get(raw)
         if m is None:
-            _unknown_column(ex, site, rel, raw, table)
+            _unknown_column(ex, site, rel, view[raw], table)
         elif m["field"] not in melt["fields"]:
+            shown = view[raw]
+            field_shown = m["field"] if shown == raw else describe(m["field"])
             detail = (
-                f"column {raw!r} matches the reshape pattern but its field {m['field']!r} is "
-                f"not mapped (mapped fields: {', '.join(melt['fields'])})"
+                f"column {shown!r} matches the reshape pattern but its field {field_shown!r} "
+                f"is not mapped (mapped fields: {', '.join(melt['fields'])})"
             )
-            ex.add(Failure(site, rel, 1, raw, None, table, "reshape_column", detail))
+            ex.add(Failure(site, rel, 1, shown, None, table, "reshape_column", detail))
     if (set(columns) | set(extracts)) - set(df.columns):
         return None
     base = df[list(columns)].rename(columns=columns)
@@ -226,7 +260,7 @@ def pivot_long(df: pd.DataFrame, source: dict, rel: str, ex: Extract, site: str,
     if missing:
         return {}, pd.Series(dtype=np.int64)
     for raw in [c for c in df.columns if c not in names.values()]:
-        _unknown_column(ex, site, rel, raw, None)
+        _unknown_column(ex, site, rel, masked_text(raw), None)
     long = df[list(names.values())].set_axis(list(names), axis=1)
     long["_line"] = df.index.to_numpy()
     long["instance"] = long["instance"].fillna("")

@@ -27,6 +27,7 @@ from spinepair.contracts.cdm import (
 )
 from spinepair.errors import ConfigError
 from spinepair.ingest.dates import format_problem
+from spinepair.ingest.sources import pattern_problem
 from spinepair.ingest.spec_features import feature_errors
 from spinepair.ingest.specyaml import load_yaml
 
@@ -41,8 +42,13 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def _semantic_errors(spec: dict) -> list[tuple[tuple, str]]:
-    """Problems the JSON schema cannot see: unknown codecs, bad regexes, ambiguous dates."""
+    """Problems the JSON schema cannot see: a source path that is absolute or leaves the
+    raw folder (``..``), unknown codecs, bad regexes, ambiguous dates."""
     out = []
+    for i, src in enumerate(spec["sources"]):
+        problem = pattern_problem(src["path"])
+        if problem:
+            out.append((("sources", i, "path"), problem))
     for path, enc in [(("encoding",), spec.get("encoding"))] + [
         (("sources", i, "encoding"), s.get("encoding")) for i, s in enumerate(spec["sources"])
     ]:

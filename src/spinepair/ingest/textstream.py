@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from spinepair.ingest.readers import FileProblem, csv_grid, decode
+from spinepair.ingest.sources import unreadable
 
 ASCII_LINES = ("utf-8", "utf-8-sig", "cp949", "euc_kr", "ascii", "latin-1", "cp1252")
 
@@ -43,29 +44,63 @@ def _cut(data: bytes) -> int:
     return 0
 
 
-def _blocks(path: Path, block_bytes: int) -> Iterator[bytes]:
-    """Byte blocks of the file, each ending with a whole record (see module docstring)."""
-    with open(path, "rb") as f:
+def _blocks(path: Path, block_bytes: int, watch=None, scan=None) -> Iterator[bytes]:
+    """Byte blocks of the file, each ending with a whole record (see module docstring).
+
+    ``watch`` (:class:`~spinepair.ingest.sources.Watch`) is given every byte read (its
+    hash); ``scan`` (:class:`~spinepair.ingest.limits.TextScan`) measures each line before
+    any block holding it is parsed: a line over a limit is the scan's problem, raised
+    once the line ends, and a line over the line limit is not kept meanwhile."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115 (closed below; an open error is one failure)
+    except OSError as exc:
+        raise unreadable(exc) from None
+    with f:
         carry = b""
-        while chunk := f.read(block_bytes):
+        while True:
+            try:
+                chunk = f.read(block_bytes)
+            except OSError as exc:
+                raise unreadable(exc) from None
+            if not chunk:
+                break
+            if watch is not None:
+                watch.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
+                if scan.problem is not None:
+                    raise scan.problem
+                if scan.overlong:
+                    carry = b""  # the line fails when it ends: no need to hold it
+                    continue
             data = carry + chunk
             cut = _cut(data)
             if cut:
                 yield data[:cut]
             carry = data[cut:]
+        if scan is not None:
+            scan.finish()
+            if scan.problem is not None:
+                raise scan.problem
         if carry:
             yield carry
 
 
 def csv_chunks(
-    path: Path, encoding: str, delimiter: str, block_bytes: int, problems: list
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    block_bytes: int,
+    problems: list,
+    watch=None,
+    scan=None,
 ) -> tuple[list[str], Iterator[tuple[pd.DataFrame, pd.Series]]]:
     """Header and an iterator of (grid, field counts) per block, rows numbered by line.
 
     The iterator appends ``("no_final_newline", last row)`` to ``problems`` when the file
-    does not end with a line break.
+    does not end with a line break. ``watch``, ``scan``: see :func:`_blocks`.
     """
-    blocks = _blocks(path, block_bytes)
+    blocks = _blocks(path, block_bytes, watch, scan)
     first = next(blocks, b"")
     text = decode(first, encoding)
     header, grid, nfields = csv_grid(text, delimiter)

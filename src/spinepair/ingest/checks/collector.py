@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spinepair.contracts.cdm import IDENTIFIER_FIELDS, RAW_ID_FIELD
+from spinepair.contracts.cdm import RAW_ID_FIELD
 from spinepair.ingest.failure import ERROR, FIELDS, WARNING
+from spinepair.ingest.redact import HIDDEN, masked_series, masked_text, record_ids, shown_series
 
-# Values of these columns never appear in a failure (they identify a person).
-HIDDEN = (RAW_ID_FIELD, *IDENTIFIER_FIELDS)
+__all__ = ["HIDDEN", "Checks", "cell_origin"]  # HIDDEN: never shown (see .redact)
 
 
 def cell_origin(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -33,6 +33,28 @@ class Checks:
         self.registry: list[dict] = []
         self.errors: list[pd.DataFrame] = []
         self.warnings: list[pd.DataFrame] = []
+        self.identities: dict[str, frozenset] = {}  # patient id -> its identifier values
+
+    def identify(self, patients: pd.DataFrame) -> None:
+        """Learn each patient's identifier values (masked wherever a failure shows a value)."""
+        cols = [c for c in HIDDEN if c in patients]
+        if not len(patients) or not cols:
+            return
+        for pid, *values in patients[cols].astype(object).itertuples(index=False):
+            if pid is not None and not pd.isna(pid):
+                own = record_ids([pid, *values])
+                self.identities[pid] = self.identities.get(pid, frozenset()) | own
+
+    def _ids(self, sub: pd.DataFrame) -> list[frozenset]:
+        """Each row's identifier values: its own identifier cells and its patient's."""
+        cols = [c for c in HIDDEN if c in sub]
+        rows = sub[cols].astype(object).itertuples(index=False) if cols else [()] * len(sub)
+        pids = sub[RAW_ID_FIELD].tolist() if RAW_ID_FIELD in sub else [None] * len(sub)
+        found = self.identities.get
+        return [
+            record_ids(r) | found(p, frozenset()) if isinstance(p, str) else record_ids(r)
+            for r, p in zip(rows, pids, strict=True)
+        ]
 
     def register(self, name: str, table: str | None, column: str | None, description: str):
         self.registry.append(
@@ -56,8 +78,13 @@ class Checks:
         sub = raw.loc[mask]
         file, row, name = cell_origin(sub, column)
         shown = pd.Series(pd.NA, index=sub.index, dtype="string")
+        ids = self._ids(sub) if value is not None or isinstance(detail, pd.Series) else None
         if column not in HIDDEN and value is not None:
-            shown = value[mask].astype("string")
+            shown = shown_series(value[mask], column, ids)
+        if isinstance(detail, pd.Series):
+            detail = masked_series(detail[mask], ids)
+        else:
+            detail = masked_text(detail)
         severity = self.severity.get(check.split(":")[0], ERROR)
         frame = pd.DataFrame(
             {
@@ -68,7 +95,7 @@ class Checks:
                 "cdm_column": column,
                 "table": table,
                 "check": check,
-                "detail": detail[mask] if isinstance(detail, pd.Series) else detail,
+                "detail": detail,
                 "value": shown,
                 "severity": severity,
                 "rec": sub["_rec"].astype("int64"),

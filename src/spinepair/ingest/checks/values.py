@@ -65,6 +65,8 @@ def parse_table(
     missing = spec.get("missing_codes", {})
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
     pid = raw[RAW_ID_FIELD]
+    if table == "patients":
+        chk.identify(raw)
     chk.register("required", table, RAW_ID_FIELD, "patient id present")
     chk.fail(raw, table, pid.isna(), RAW_ID_FIELD, "required", "missing patient id")
     out[RAW_ID_FIELD] = pid
@@ -143,7 +145,8 @@ def read_dates(spec: dict, table: str, name: str, s: pd.Series, sources: pd.Seri
     shown = {}
     for src, idx in sources.groupby(sources).groups.items():
         formats = date_formats(spec, table, name, None if src < 0 else int(src))
-        shown[src] = " or ".join(dict.fromkeys(f for f in formats if f not in EXCEL_DATE_FORMATS))
+        own = formats[: -len(EXCEL_DATE_FORMATS)] if spec.get("excel_dates") else formats
+        shown[src] = " or ".join(dict.fromkeys(own)) or "(none declared)"
         if spec.get("excel_dates"):
             shown[src] += " (or a date cell)"
         rest = out.loc[idx].isna()
