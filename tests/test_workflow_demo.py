@@ -1,13 +1,13 @@
 """The real Snakemake on a copy of the demo: attrition, pairs, outputs, privacy."""
 
 import json
-import re
 
 import pandas as pd
 import pytest
 import yaml
 
 from spinepair.contracts.cdm import TABLE_NAMES
+from tests.helpers.identifiers import identifiers, identifiers_in, written_text
 from tests.helpers.workflow import ROOT, dry_run_jobs
 
 pytestmark = pytest.mark.workflow
@@ -64,33 +64,6 @@ def test_nothing_to_do_after_a_full_run(demo_run):
     assert dry_run_jobs(demo_run) == {}
 
 
-IDENTIFIER_PATTERNS = (
-    re.compile(r"\d{6}-\d{7}"),  # resident registration number
-    re.compile(r"010-\d{4}-\d{4}"),  # phone
-    re.compile(r"[A-Z]\d{7}"),  # hospital patient id
-    re.compile(r"[가-힣]{3}"),  # Korean name
-)
-
-
-def identifiers():
-    """Every direct identifier and raw patient id present in the demo's raw exports."""
-    from spinepair.synth.simulate import simulate
-
-    values = set()
-    for truth in simulate().values():
-        pts = truth["patients"]
-        for col in ("name", "rrn", "phone", "patient_id"):
-            values |= set(pts[col].astype(str))
-    return values
-
-
-def written_text(path):
-    """The text content of a file the workflow wrote (Parquet decoded, others as bytes)."""
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path).astype(str).to_csv()
-    return path.read_bytes().decode("utf-8", errors="replace")
-
-
 def test_no_identifier_reaches_any_written_file(demo_run):
     secret = identifiers()
     assert len(secret) > 4 * 1892 * 0.99
@@ -103,6 +76,6 @@ def test_no_identifier_reaches_any_written_file(demo_run):
     for path in written:
         text = written_text(path)
         assert key not in text, f"pseudonymisation key written to {path}"
-        found = {m for pat in IDENTIFIER_PATTERNS for m in pat.findall(text)} & secret
+        found = identifiers_in(text)
         hits += [(str(path.relative_to(demo_run)), v) for v in sorted(found)[:3]]
     assert not hits, hits[:10]
