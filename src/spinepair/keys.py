@@ -220,4 +220,3 @@ def check_pooled_sites(patient_tables: Iterable[str | os.PathLike], expected: st
         {Path(p).parent.name: parquet_fingerprint(p) for p in dict.fromkeys(patient_tables)},
         expected,
     )
-

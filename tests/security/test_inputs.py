@@ -233,3 +233,27 @@ def test_check_site_cli_prints_no_traceback_for_an_outside_link(site, tmp_path):
     text = proc.stdout + proc.stderr
     assert "Traceback" not in text and SECRET not in text
     assert "confined" in text
+
+
+def test_check_site_never_opens_a_workbook_linked_from_outside(tmp_path, monkeypatch):
+    """check-site lists a workbook's sheets: never of one a link brings in from outside."""
+    import shutil
+
+    import python_calamine
+
+    from spinepair.ingest import profile as profiling
+
+    raw = tmp_path / "B"
+    raw.mkdir()
+    outside = tmp_path / "elsewhere.xlsx"
+    shutil.copy(ROOT / "data" / "demo" / "B" / "B_spine_registry.xlsx", outside)
+    (raw / "B_spine_registry.xlsx").symlink_to(outside)
+    opened = []
+    monkeypatch.setattr(profiling, "sheet_names", lambda path: opened.append(path) or [])
+    monkeypatch.setattr(
+        python_calamine.CalamineWorkbook, "from_path", lambda p: opened.append(p) or 1 / 0
+    )
+    spec = ROOT / "config" / "sites" / "B.yaml"
+    profile = profiling.profile_site(spec, raw, "B")
+    assert not opened and profile["files"] == []
+    assert {f["check"] for f in profile["failures"]} == {"confined"}

@@ -100,6 +100,32 @@ def test_declared_dimension_alone_fails(tmp_path):
     assert p.check == "xlsx_max_cells" and "declared dimension" in p.detail
 
 
+def test_far_empty_corner_within_the_area_limit_fails(tmp_path, monkeypatch):
+    """Neighbour of probe 6: one cell at AX1000000 spans 50 x 1,000,000 cells, within
+    xlsx_max_cells, but the sheet holds 2 cells: its reader would allocate 50 M for them."""
+    import python_calamine
+
+    def never(*_a, **_k):
+        raise AssertionError("python-calamine was called")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
+    rows = HEADER + '<row r="1000000"><c r="AX1000000"><v>1</v></c></row>'
+    for dimension in ("A1", "A1:AX1000000"):  # the corner found by the scan or declared
+        p = _problem(workbook(tmp_path / "ax.xlsx", rows, dimension))
+        assert p.check == "xlsx_max_area_per_cell" and p.value == str(50_000_000 // 2)
+        assert "50,000,000 cells of area, 2 held" in p.detail
+
+
+def test_sparse_area_below_the_floor_and_dense_sheets_pass(tmp_path):
+    corner = HEADER + '<row r="999"><c r="J999"><v>1</v></c></row>'  # 9,990 cells of area
+    _, grid, _, _ = xlsx_grid(workbook(tmp_path / "small.xlsx", corner), "Sheet1")
+    assert grid.shape == (998, 10)
+    cells = "".join(f'<c r="{c}{{r}}"><v>1</v></c>' for c in "ABCD")
+    dense = "".join(f'<row r="{r}">{cells.format(r=r)}</row>' for r in range(1, 300_001))
+    with zipfile.ZipFile(workbook(tmp_path / "dense.xlsx", dense, "A1:D300000")) as zf:
+        lim._check_zip(zf, "Sheet1", lim.settings(None))  # 1.2 M cells of area, all held
+
+
 def test_rows_without_r_are_counted(tmp_path):
     rows = HEADER + "<row><c><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row>" * 5
     p = _problem(workbook(tmp_path / "nor.xlsx", rows, "A1"), lim.settings({"xlsx_max_cells": 17}))

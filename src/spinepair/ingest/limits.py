@@ -42,6 +42,7 @@ DEFAULTS = {
     "xlsx_max_rows": 1_048_576,
     "xlsx_max_columns": 16_384,
     "xlsx_max_cells": 50_000_000,
+    "xlsx_max_area_per_cell": 20,
     "xlsx_max_shared_strings_bytes": 256 * MiB,
     "xlsx_max_shared_strings": 10_000_000,
 }
@@ -59,12 +60,15 @@ DESCRIPTIONS = {
     "xlsx_max_columns": "no sheet cell lies right of column ingest.limits.xlsx_max_columns",
     "xlsx_max_cells": "a sheet's area (rows x columns, as its reader allocates it) is at most "
     "ingest.limits.xlsx_max_cells cells",
+    "xlsx_max_area_per_cell": "a sheet's area above 1,000,000 cells is at most "
+    "ingest.limits.xlsx_max_area_per_cell times the cells it holds (a far, empty corner)",
     "xlsx_max_shared_strings_bytes": "a workbook's shared strings unzip to at most "
     "ingest.limits.xlsx_max_shared_strings_bytes",
     "xlsx_max_shared_strings": "a workbook has at most ingest.limits.xlsx_max_shared_strings "
     "shared strings",
 }
 RATIO_FLOOR = MiB  # smaller members may compress as much as they like
+AREA_FLOOR = 1_000_000  # a sheet's area up to this may be as empty as it likes (~100 MB read)
 _CHUNK = 4 * MiB
 
 
@@ -225,6 +229,20 @@ def sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names a workbook declares, read from its small ``xl/workbook.xml`` alone
+    (no sheet is opened; a missing, oversized or unreadable part gives none)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("xl/workbook.xml")
+            if info.file_size > _CHUNK:
+                return []
+            book = ElementTree.fromstring(zf.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ElementTree.ParseError):
+        return []
+    return [s.get("name", "") for s in book.iter() if _local(s.tag) == "sheet"]
+
+
 def check_workbook(path: Path, sheet: str, limits: dict) -> None:
     """Raise the first limit a workbook exceeds (see module docstring) before any parse.
 
@@ -300,7 +318,7 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cut: re.Pattern):
 def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: dict) -> None:
     """The sheet's claimed and real extent, without building its tree."""
     head = True
-    max_row = max_col = row = 0
+    max_row = max_col = row = present = declared = 0
     for piece in _chunks(zf, info, _ROW_START):
         if head:
             head = False
@@ -310,8 +328,10 @@ def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: dict) -> Non
                 rows = max(int(r) for _, r in refs)
                 cols = max(_column_number(c) for c, _ in refs)
                 _check_extent(rows, cols, "the sheet's declared dimension", limits)
+                declared = rows * cols
         n_rows, row_refs = len(_ROW_START.findall(piece)), _ROW_REF.findall(piece)
         n_cells, cell_refs = len(_CELL.findall(piece)), _CELL_REF.findall(piece)
+        present += n_cells
         if n_rows == len(row_refs) and n_cells == len(cell_refs):  # every r given
             numbers = [int(r) for r in row_refs] + [int(r) for _, r in cell_refs]
             max_row = max(max_row, *numbers) if numbers else max_row
@@ -332,6 +352,15 @@ def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: dict) -> Non
                     max_col = max(max_col, col)
                     max_row = max(max_row, int(ref[2]) if ref else row)
         _check_extent(max_row, max_col, "the sheet's cells", limits)
+    _check_sparse(max(declared, max_row * max_col), present, limits)
+
+
+def _check_sparse(area: int, present: int, limits: dict) -> None:
+    """A sheet's reader allocates its whole area: a few cells cannot claim a large one."""
+    per_cell = limits["xlsx_max_area_per_cell"]
+    if area > AREA_FLOOR and area > per_cell * present:
+        what = f"the area of the sheet per cell it holds ({area:,} cells of area, {present:,} held)"
+        _fail("xlsx_max_area_per_cell", area // max(present, 1), what, limits)
 
 
 def _check_extent(rows: int, cols: int, what: str, limits: dict) -> None:

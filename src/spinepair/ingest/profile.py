@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import python_calamine
 
 from spinepair.contracts.cdm import RAW_ID_FIELD, TABLES
 from spinepair.ingest.checks.values import EXCEL_SERIAL, date_formats
@@ -21,24 +20,22 @@ from spinepair.ingest.counts import STATUSES, column_counts
 from spinepair.ingest.dates import format_regex
 from spinepair.ingest.extract import source_name
 from spinepair.ingest.failure import failure_frame, records
+from spinepair.ingest.limits import sheet_names
 from spinepair.ingest.pipeline import Checked, check_site
 from spinepair.ingest.quarantine import CASCADE
 from spinepair.ingest.report import FILE_CHECKS
+from spinepair.ingest.sources import matched
 
 
 def _files(state: Checked, raw_dir: Path) -> list[dict]:
     out = []
     for source in state.spec["sources"]:
-        for path in sorted(p for p in raw_dir.glob(source["path"]) if p.is_file()):
+        for path in matched(raw_dir, source["path"])[0]:  # (refused files are failures)
             rel = path.relative_to(raw_dir).as_posix()
             name = source_name(rel, source)
             entry = {"file": name, "format": source["format"], "table": source.get("table")}
             if source["format"] == "xlsx":
-                try:
-                    book = python_calamine.CalamineWorkbook.from_path(str(path))
-                    entry["sheets_in_workbook"] = book.sheet_names
-                except python_calamine.CalamineError:
-                    entry["sheets_in_workbook"] = []
+                entry["sheets_in_workbook"] = sheet_names(path)
             info = state.ex.files.get(name, {})
             entry |= {k: v for k, v in info.items() if k != "format"}
             entry["columns"] = state.ex.columns.get(name, {})

@@ -11,31 +11,35 @@ from spinepair.ingest.limits import DESCRIPTIONS as LIMIT_CHECKS
 from spinepair.ingest.sources import CHECKS as SOURCE_CHECKS
 
 MAX_SHOWN = 20
-FILE_CHECKS = {
-    "file_present": "every source's glob matches at least one file",
-    "readable": "the workbook can be opened",
-    "sheet_present": "the declared sheet exists",
-    "encoding": "the file decodes in the declared encoding",
-    "not_empty": "the file has a header line",
-    "csv_syntax": "the CSV is well formed (no unterminated quote)",
-    "field_count": "every row has as many fields as the header",
-    "required_column": "every mapped raw column is present",
-    "unique_attribute": "an EAV record gives each attribute once",
-    "delimiter": "the file uses the declared delimiter",
-    "unique_column": "no column name appears twice in a header",
-    "date_cells": "no sheet column mixes real date cells with text",
-    "reshape_column": "every column matching a reshape pattern is mapped",
-    "entity_present": "every EAV line names its entity",
-    "attribute_present": "every EAV line names its attribute",
-    "known_entity": "every EAV entity is mapped or declared ignored",
-    "known_attribute": "every EAV attribute is mapped or declared ignored",
-    "rows_present": "the file has data rows (an error for the tables in ingest.rows_required)",
-    "quarantine_share": "quarantine removes at most ingest.max_quarantine_share of a table",
-    "header_row": "the declared header row exists",
-    "footer": "the last rows are the declared footer",
-    "extract": "every value of an extract column matches its pattern",
-    "join_date": "every row of a joined source has a date",
-} | SOURCE_CHECKS | LIMIT_CHECKS  # where a file lies, whether it changed, its size limits
+FILE_CHECKS = (
+    {
+        "file_present": "every source's glob matches at least one file",
+        "readable": "the workbook can be opened",
+        "sheet_present": "the declared sheet exists",
+        "encoding": "the file decodes in the declared encoding",
+        "not_empty": "the file has a header line",
+        "csv_syntax": "the CSV is well formed (no unterminated quote)",
+        "field_count": "every row has as many fields as the header",
+        "required_column": "every mapped raw column is present",
+        "unique_attribute": "an EAV record gives each attribute once",
+        "delimiter": "the file uses the declared delimiter",
+        "unique_column": "no column name appears twice in a header",
+        "date_cells": "no sheet column mixes real date cells with text",
+        "reshape_column": "every column matching a reshape pattern is mapped",
+        "entity_present": "every EAV line names its entity",
+        "attribute_present": "every EAV line names its attribute",
+        "known_entity": "every EAV entity is mapped or declared ignored",
+        "known_attribute": "every EAV attribute is mapped or declared ignored",
+        "rows_present": "the file has data rows (an error for the tables in ingest.rows_required)",
+        "quarantine_share": "quarantine removes at most ingest.max_quarantine_share of a table",
+        "header_row": "the declared header row exists",
+        "footer": "the last rows are the declared footer",
+        "extract": "every value of an extract column matches its pattern",
+        "join_date": "every row of a joined source has a date",
+    }
+    | SOURCE_CHECKS
+    | LIMIT_CHECKS
+)  # where a file lies, whether it changed, its size limits
 
 
 def message(site: str, failures: list[dict], full_report: str | None = None) -> str:
