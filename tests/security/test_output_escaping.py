@@ -1,5 +1,5 @@
 """Config text is data, never markup (security issue 20): every output escapes it for its
-format (spinepair.report.escape), and a hostile study config neither runs script in the
+format (spinepair.escape), and a hostile study config neither runs script in the
 report nor puts a file into it, nor writes a formula into a CSV or markup into Markdown."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
-from spinepair.report import escape as esc
+from spinepair import escape as esc
 from spinepair.report.html_page import inline, markdown_to_html
 from spinepair.report.landing import landing_html
 from tests.helpers.workflow import copy_project, snakemake
@@ -186,3 +187,27 @@ def test_hostile_config_is_data_everywhere(tmp_path):
         assert f"<i id={MARK}" not in page and f"<img id={MARK}" not in page
         assert "Study &lt;/script&gt;&lt;script&gt;" in page  # the title, shown as text
         assert ".. include:: config/demo.key" in page and key not in page
+
+
+def test_csv_safe_quotes_formula_text_in_every_other_csv():
+    """Every CSV written by ``write_csv`` (attrition, survival, diagnostics, balance, ...):
+    formula-like text quoted, numbers (also as text) and other text as they are."""
+    frame = pd.DataFrame(
+        {
+            "step": ['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)", "-2+3", "age >= 18"],
+            "as_text": ["-0.25", "-1e-05", "+3", "\tx", "ok"],
+            "n": [-1, 2, 3, 4, 5],
+        }
+    )
+    out = esc.csv_safe(frame)
+    assert list(out["step"]) == [
+        '\'=HYPERLINK("http://x")',
+        "'+1+1",
+        "'@SUM(A1)",
+        "'-2+3",
+        "age >= 18",
+    ]
+    assert list(out["as_text"]) == ["-0.25", "-1e-05", "+3", "'\tx", "ok"]
+    assert list(out["n"]) == [-1, 2, 3, 4, 5]
+    clean = frame.iloc[[4]]
+    assert esc.csv_safe(clean) is clean  # nothing to quote: the frame itself

@@ -6,7 +6,7 @@ from spinepair.jobs.fingerprint import script_fingerprint
 from spinepair.contracts.cdm import TABLE_NAMES
 from spinepair.ingest.spec import load_site_spec
 from spinepair.ingest.sources import confined_files
-from spinepair.report.escape import script_safe
+from spinepair.escape import script_safe
 
 SITES = list(config["sites"])
 RESULTS = config.get("results_dir", "results")

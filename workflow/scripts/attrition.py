@@ -7,8 +7,8 @@ import pandas as pd
 
 from spinepair.cohort.attrition import pooled_attrition, quarantined_records
 from spinepair.contracts.parquetfile import read_parquet
+from spinepair.escape import markdown as md
 from spinepair.jobs.jobio import run, write_csv, write_text
-from spinepair.report.escape import markdown as md
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 

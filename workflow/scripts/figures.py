@@ -10,8 +10,8 @@ from spinepair.analysis.ard import select
 from spinepair.analysis.settings import arms_of
 from spinepair.analysis.survival_summary import km_groups
 from spinepair.contracts.parquetfile import read_parquet
+from spinepair.escape import unmarked
 from spinepair.jobs.jobio import atomic_path, log, run
-from spinepair.report.escape import unmarked
 from spinepair.report.kmplot import cif_curves, cif_figure, km_figure
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

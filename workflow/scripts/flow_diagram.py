@@ -4,8 +4,8 @@ import pandas as pd
 
 from spinepair.cohort.flow import analysed_from_ard, study_flow
 from spinepair.contracts.parquetfile import read_parquet
+from spinepair.escape import unmarked
 from spinepair.jobs.jobio import atomic_path, run
-from spinepair.report.escape import unmarked
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 params = unmarked(sm.params)  # config text the rule made script-safe

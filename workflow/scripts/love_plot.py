@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from spinepair import escape as esc
 from spinepair.analysis import levels as vocab
+from spinepair.escape import unmarked
 from spinepair.jobs.jobio import atomic_path, run, write_text
 from spinepair.matching.loveplot import config_labels, love_plot, love_rows
-from spinepair.report import escape as esc
-from spinepair.report.escape import unmarked
 from spinepair.report.html_page import frame_to_html, page
 from spinepair.report.richtext import pretty
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from spinepair.escape import unmarked
 from spinepair.jobs.jobio import run, write_text
-from spinepair.report.escape import unmarked
 from spinepair.report.html_page import frame_to_html, markdown_to_html, page
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

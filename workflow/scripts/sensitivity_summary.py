@@ -3,8 +3,8 @@
 from spinepair.analysis.ard import PRIMARY
 from spinepair.analysis.sensitivity_summary import summary_markdown, summary_table
 from spinepair.contracts.parquetfile import read_parquet
+from spinepair.escape import unmarked
 from spinepair.jobs.jobio import atomic_path, run, write_csv, write_text
-from spinepair.report.escape import unmarked
 from spinepair.report.forest import forest_plot
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -5,8 +5,8 @@ from pathlib import Path
 from spinepair.analysis.settings import arms_of
 from spinepair.analysis.tables import render_tables
 from spinepair.contracts.parquetfile import read_parquet
+from spinepair.escape import unmarked
 from spinepair.jobs.jobio import run
-from spinepair.report.escape import unmarked
 from spinepair.report.publish import write_table
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

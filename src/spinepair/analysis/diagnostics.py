@@ -30,7 +30,7 @@ from spinepair.analysis.adjusted import EFFECT, adjusted_rows, endpoint_sides
 from spinepair.analysis.ard import ArdRows, select, to_frame
 from spinepair.analysis.power_analysis import endpoint_power, sentence
 from spinepair.analysis.settings import row_key
-from spinepair.report.escape import markdown as md
+from spinepair.escape import markdown as md
 
 SECTIONS = {
     "balance": "Balance after matching",

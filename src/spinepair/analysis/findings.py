@@ -15,7 +15,7 @@ from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
 from spinepair.analysis.settings import row_key
 from spinepair.analysis.tables import SHORT, fmt_p
-from spinepair.report.escape import markdown as md
+from spinepair.escape import markdown as md
 from spinepair.report.publish import mask_count
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
 from spinepair.errors import SpinepairError
-from spinepair.report.escape import markdown as md
+from spinepair.escape import markdown as md
 
 SECTIONS = ("table1", "table2", "table3", "survival")
 COLUMNS = [

@@ -12,7 +12,7 @@ import pandas as pd
 
 from spinepair.analysis.ard import CHANGES_TABLE, PRIMARY, select
 from spinepair.analysis.tables import fmt_estimate, fmt_p
-from spinepair.report.escape import markdown as md
+from spinepair.escape import markdown as md
 
 COLUMNS = [
     "estimate",

@@ -138,9 +138,12 @@ def write_json(obj, path: str | os.PathLike) -> None:
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write a CSV atomically (no index, LF line endings)."""
+    """Write a CSV atomically (no index, LF line endings), text cells that a spreadsheet
+    would read as a formula quoted (:func:`spinepair.escape.csv_safe`)."""
+    from spinepair.escape import csv_safe
+
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, lineterminator="\n")
+        csv_safe(df).to_csv(tmp, index=False, lineterminator="\n")
 
 
 def write_parquet_parts(

@@ -1,7 +1,7 @@
 """Small self-contained HTML pages for the Snakemake report, which shows HTML items inline
 (Markdown and CSV items are only downloads): the Markdown the study writes (headings, bullet
 lists, pipe tables, paragraphs, **bold**, backslash escapes) and a data frame as a table.
-Every character of the text is HTML-escaped (:mod:`spinepair.report.escape`): the only markup
+Every character of the text is HTML-escaped (:mod:`spinepair.escape`): the only markup
 is the one the Markdown subset itself makes."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from spinepair.report import escape as esc
+from spinepair import escape as esc
 from spinepair.report import richtext as rt
 
 if TYPE_CHECKING:  # pandas only for annotations: importing it costs a job 0.4 s

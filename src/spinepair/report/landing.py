@@ -2,14 +2,14 @@
 findings (``results/report/landing.html``, which ``workflow/report/workflow.rst`` includes).
 
 Config text is data: every string of the config is HTML-escaped
-(:mod:`spinepair.report.escape`) and the study description is shown as plain paragraphs, so
+(:mod:`spinepair.escape`) and the study description is shown as plain paragraphs, so
 no reStructuredText (directives such as ``.. include::`` or ``.. raw::``, roles,
 substitutions), Markdown or HTML in the config is ever interpreted.
 """
 
 from __future__ import annotations
 
-from spinepair.report import escape as esc
+from spinepair import escape as esc
 from spinepair.report.html_page import STYLE, markdown_to_html
 
 

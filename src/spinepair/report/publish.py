@@ -11,10 +11,10 @@ Small-count masking (``mask_below=k``): every count cell of the data columns (``
 ``n (x%)``, ``a : b``) below k is printed as ``<k`` and its percentage dropped, in every format;
 in the data CSV the value of every count statistic below k is left empty.
 
-Config text is data (:mod:`spinepair.report.escape`): HTML, LaTeX and Word escape every cell;
+Config text is data (:mod:`spinepair.escape`): HTML, LaTeX and Word escape every cell;
 Markdown escapes the title, headers, the label columns (:data:`LABEL_COLUMNS`) and the notes,
 and only the pipes of the cells we formatted. In the CSVs, the cells that are config text are
-quoted against formula injection (:func:`spinepair.report.escape.csv_cell`) and the numbers we
+quoted against formula injection (:func:`spinepair.escape.csv_cell`) and the numbers we
 formatted are not: in ``<stem>.csv`` the headers and the label columns (Variable, Level: the
 study config's row labels and levels) are text, every other column holds numbers we formatted
 (``-1.2 (-2.0, 0.3)``, ``<0.001``, ``12 (43%)``) or our test names; in ``<stem>.data.csv``
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from spinepair import escape as esc
 from spinepair.jobs.jobio import write_text
-from spinepair.report import escape as esc
 from spinepair.report import richtext as rt
 from spinepair.report.docx_table import write_docx
 from spinepair.report.table_layout import flat_headers, label_cells, left_aligned, notes_of

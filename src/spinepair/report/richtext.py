@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from spinepair.report import escape as esc
+from spinepair import escape as esc
 
 SYMBOLS = (
     (">=", "≥"),
@@ -22,7 +22,7 @@ SYMBOLS = (
 _SUBSCRIPT = re.compile(r"\b(Gy|EQD)(\d+(?:/\d+)?)\b")
 _SUB_CHARS = str.maketrans("0123456789/", "₀₁₂₃₄₅₆₇₈₉/")
 _SUP_CHARS = str.maketrans("abcdefghijklmnoprstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")
-_TEX_SYMBOLS = {  # after :func:`spinepair.report.escape.latex`, which never outputs these
+_TEX_SYMBOLS = {  # after :func:`spinepair.escape.latex`, which never outputs these
     "±": r"$\pm$",
     "≥": r"$\geq$",
     "≤": r"$\leq$",
@@ -64,7 +64,7 @@ def as_html(text) -> str:
 
 
 def tex_escape(text) -> str:
-    """LaTeX-escape plain text: special characters (:func:`spinepair.report.escape.latex`)
+    """LaTeX-escape plain text: special characters (:func:`spinepair.escape.latex`)
     and symbols (no subscripts)."""
     return "".join(_TEX_SYMBOLS.get(c, c) for c in esc.latex(pretty(text)))
 

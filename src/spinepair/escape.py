@@ -15,7 +15,8 @@ the function of that output's format before it is written:
 - :func:`csv_cell`: OWASP CSV injection: a config text starting with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return gets a leading single quote, so a spreadsheet shows it
   as text instead of evaluating a formula. Only text cells go through it, never the numbers
-  we formatted (see :func:`csv_text_columns`).
+  we formatted (see :func:`csv_text_columns`); every other CSV goes through
+  :func:`csv_safe` (``jobs.jobio.write_csv``), which leaves numbers alone.
 - :func:`plain_paragraphs`: a text shown as plain paragraphs of HTML (the study
   description): no reStructuredText or Markdown is interpreted, so no directive
   (``.. include::``, ``.. raw::``), role or substitution can run.
@@ -35,6 +36,7 @@ __all__ = [
     "CSV_TRIGGERS",
     "MARKDOWN_ESCAPED",
     "csv_cell",
+    "csv_safe",
     "csv_text_columns",
     "html",
     "latex",
@@ -136,6 +138,33 @@ def csv_text_columns(frame, columns=None):
             out[c] = [v if pd.isna(v) else csv_cell(v) for v in out[c]]
     out.columns = [csv_cell(c) for c in out.columns]
     return out
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_safe(frame):
+    """``frame`` for a CSV anyone may open in a spreadsheet (every CSV but the publication
+    tables, which quote their text columns by name): a text cell starting with one of
+    :data:`CSV_TRIGGERS` that is not a number (``-0.25`` and ``-1e-05`` stay as they are)
+    gets a leading ``'``; numeric columns are untouched. The frame itself when nothing
+    needs it."""
+    import pandas as pd
+
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    out = None
+    for c in text:
+        cells = frame[c]
+        hit = [isinstance(v, str) and v.startswith(CSV_TRIGGERS) and not _number(v) for v in cells]
+        if any(hit):
+            out = frame.copy() if out is None else out
+            out[c] = [csv_cell(v) if h else v for v, h in zip(cells, hit, strict=True)]
+    return frame if out is None else out
 
 
 # --- text handed to Snakemake's report ----------------------------------------------------
