@@ -1,5 +1,6 @@
 """A site read in parts spills its rows under the results folder, with no identifier in
-them, removes them when done, and removes those of a killed run of the same site (probe 8)."""
+them and encrypted under a key of the ingest process alone, removes them when done, and
+removes those of a killed run of the same site (probe 8)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import subprocess
 import sys
 
 import pyarrow as pa
+import pytest
 
 from spinepair.ingest import partition
 from spinepair.ingest.partition import PartStore, export_size, remove_stale
 from spinepair.ingest.pipeline import ingest_site
+from spinepair.ingest.sealed import SealedReader
 from spinepair.ingest.spec import load_site_spec
 from tests.helpers.workflow import ROOT
 
@@ -23,11 +26,14 @@ RAW = ROOT / "data" / "demo" / "A"
 SPEC = ROOT / "config" / "sites" / "A.yaml"
 
 
-def _identifiers() -> set[str]:
+def _column(name: str) -> set[str]:
     rows = list(csv.reader(io.StringIO((RAW / "A_patients.csv").read_text("utf-8"))))
-    head = rows[0]
-    cols = [head.index(c) for c in ("Name", "RRN", "Phone")]
-    return {r[i] for r in rows[1:] for i in cols if r[i]}
+    i = rows[0].index(name)
+    return {r[i] for r in rows[1:] if r[i]}
+
+
+def _identifiers() -> set[str]:
+    return _column("Name") | _column("RRN") | _column("Phone")
 
 
 def test_spill_under_results_holds_no_identifier(tmp_path, monkeypatch):
@@ -38,8 +44,13 @@ def test_spill_under_results_holds_no_identifier(tmp_path, monkeypatch):
     def inspect(store):  # read every spilled Arrow file before the folder goes
         seen["dir"] = store.dir
         seen["text"] = []
+        seen["bytes"] = b""
         for f in store.dir.rglob("*.arrow"):
-            with pa.ipc.open_stream(str(f)) as reader:
+            seen["bytes"] += f.read_bytes()
+            with pytest.raises((pa.ArrowInvalid, OSError)):  # on disk: ciphertext, not Arrow
+                pa.ipc.open_stream(str(f)).read_all()
+            sealed = pa.PythonFile(SealedReader(f), mode="r")
+            with sealed, pa.ipc.open_stream(sealed) as reader:
                 table = reader.read_all()
             seen["text"] += [str(v) for col in table.columns for v in col.to_pylist()]
         seen["files"] = [p for p in store.dir.rglob("*") if p.is_file()]
@@ -57,6 +68,11 @@ def test_spill_under_results_holds_no_identifier(tmp_path, monkeypatch):
     assert not leaked, sorted(leaked)[:5]
     text = " ".join(seen["text"])
     assert not [s for s in secrets if s in text][:1]
+    # on disk not even the rows' patient ids or clinical values are readable
+    ids = _column("MRN")
+    assert len(ids) > 100 and "lung" in _column("Primary Tumor")
+    on_disk = seen["bytes"]
+    assert not [v for v in [*ids, "lung", "2012-"] if v.encode() in on_disk]
     assert not seen["dir"].exists() and list(spill.iterdir()) == []  # removed when done
     for t, frame in whole.tables.items():  # the same tables (the person pseudonyms too)
         assert frame.equals(res.tables[t]), t

@@ -10,7 +10,9 @@ over the whole site through :class:`~.checks.sitewide.Sitewide`.
 
 The parts hold no direct identifier: a name or phone is written as a token that keeps
 equality only (:func:`.redact.token`), a registration number as what the checks need of
-it (its format, its person pseudonym; :func:`.redact.rrn_token`). They are kept in
+it (its format, its person pseudonym; :func:`.redact.rrn_token`), and every file is
+encrypted under a key that exists only in this process's memory (:mod:`.sealed`), so a
+spill left by a killed ingest holds no readable value at all. They are kept in
 ``<directory>/<site>-<pid>-<random>`` (the workflow gives ``<results_dir>/.spill``),
 removed when ingest ends, failed or not; folders of the same site left by a process that
 no longer runs (a killed ingest) are removed when the next ingest of the site starts.
@@ -37,6 +39,7 @@ from spinepair.ingest.checks.values import declared_missing
 from spinepair.ingest.linking import padded_ids
 from spinepair.ingest.pseudonym import person_keys, pseudonymise
 from spinepair.ingest.redact import rrn_token, token
+from spinepair.ingest.sealed import SealedReader, SealedWriter
 from spinepair.ingest.sources import confined_files
 
 LOG = logging.getLogger(__name__)
@@ -211,7 +214,8 @@ class PartStore:
         if (part, rel) not in self._writers:
             path = self._path(part, rel)
             path.parent.mkdir(exist_ok=True)
-            self._writers[(part, rel)] = pa.ipc.new_stream(str(path), schema)
+            sink = pa.PythonFile(SealedWriter(path), mode="w")
+            self._writers[(part, rel)] = pa.ipc.new_stream(sink, schema)
         return self._writers[(part, rel)]
 
     def discard(self, rel: str) -> None:
@@ -232,7 +236,8 @@ class PartStore:
     def frames(self, part: int):
         """(rel, source, frame) of every file, in the order read, with one part's rows."""
         for rel, (source, header) in self.files.items():
-            with pa.ipc.open_stream(str(self._path(part, rel))) as reader:
+            source_file = pa.PythonFile(SealedReader(self._path(part, rel)), mode="r")
+            with source_file, pa.ipc.open_stream(source_file) as reader:
                 table = reader.read_all()
             frame = table.drop(["_row"]).to_pandas(types_mapper={pa.string(): TEXT}.get)
             frame = frame.set_axis(header, axis=1).set_axis(table["_row"].to_numpy(), axis=0)
