@@ -21,38 +21,7 @@ import pytest
 
 from spinepair.ingest import limits as lim
 from spinepair.ingest.readers import FileProblem, xlsx_grid
-
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def workbook(path: Path, rows_xml: str, dimension: str = "A1", strings: str | None = None):
-    """A minimal one-sheet workbook ``Sheet1`` with the given ``<sheetData>`` content."""
-    sheet = (
-        f'<worksheet xmlns="{NS}"><dimension ref="{dimension}"/>'
-        f"<sheetData>{rows_xml}</sheetData></worksheet>"
-    )
-    parts = {
-        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-        'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
-        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-        'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-        "</Relationships>",
-        "xl/workbook.xml": f'<workbook xmlns="{NS}" xmlns:r="{RNS}"><sheets>'
-        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/'
-        'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-        'Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": sheet,
-    }
-    if strings is not None:
-        parts["xl/sharedStrings.xml"] = strings
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in parts.items():
-            zf.writestr(name, text)
-    return path
-
+from tests.helpers.hostile import NS, workbook
 
 HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>'
 
@@ -174,6 +143,7 @@ def test_calamine_abort_case_runs_clean_in_a_subprocess(tmp_path):
         f"""
         import resource
         from spinepair.ingest.readers import FileProblem, xlsx_grid
+from tests.helpers.hostile import NS, workbook
         try:
             xlsx_grid({str(book)!r}, "Sheet1")
         except FileProblem as exc:
