@@ -20,6 +20,7 @@ the function of that output's format before it is written:
 - :func:`plain_paragraphs`: a text shown as plain paragraphs of HTML (the study
   description): no reStructuredText or Markdown is interpreted, so no directive
   (``.. include::``, ``.. raw::``), role or substitution can run.
+- :func:`figure_rc`: figures print config text as it is (no mathtext).
 - :func:`script_safe` / :func:`unmark`: text handed to Snakemake's report (item labels, job
   parameters), which embeds it as JSON inside ``<script>`` elements without escaping ``<``
   and reads ``{name}`` in a label as a wildcard: a WORD JOINER (U+2060, invisible) after
@@ -38,6 +39,7 @@ __all__ = [
     "csv_cell",
     "csv_safe",
     "csv_text_columns",
+    "figure_rc",
     "html",
     "latex",
     "markdown",
@@ -165,6 +167,16 @@ def csv_safe(frame):
             out = frame.copy() if out is None else out
             out[c] = [csv_cell(v) if h else v for v, h in zip(cells, hit, strict=True)]
     return frame if out is None else out
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def figure_rc(svg_fonttype: str) -> dict:
+    """matplotlib settings of every figure: text is plain text (``text.parse_math`` off:
+    ``$...$`` in a config label is printed, never read as mathtext, which would render
+    markup or stop the job on an unknown command), byte-stable SVG."""
+    return {"svg.hashsalt": "spinepair", "svg.fonttype": svg_fonttype, "text.parse_math": False}
 
 
 # --- text handed to Snakemake's report ----------------------------------------------------

@@ -211,3 +211,18 @@ def test_csv_safe_quotes_formula_text_in_every_other_csv():
     assert list(out["n"]) == [-1, 2, 3, 4, 5]
     clean = frame.iloc[[4]]
     assert esc.csv_safe(clean) is clean  # nothing to quote: the frame itself
+
+
+def test_figures_print_dollar_text_never_mathtext(tmp_path):
+    """A config label with ``$...$`` (an arm, an endpoint title) is printed as typed: read
+    as mathtext it would render markup, and an unknown command stopped the figure job."""
+    from spinepair.report.kmplot import km_figure
+
+    arm = r"SRS $\undefinedcommand$"
+    title = r"Survival $\frac{1}{2}$ <b>"
+    groups = {arm: ([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 0]), "RT": ([1.5, 2.5, 3.5], [1, 1, 0])}
+    png, svg = tmp_path / "km.png", tmp_path / "km.svg"
+    km_figure(groups, png, svg, ylabel=title, pvalue=0.5)
+    text = svg.read_text(encoding="utf-8")
+    assert r"SRS $\undefinedcommand$" in text  # fonttype none: the text as text
+    assert r"Survival $\frac{1}{2}$ &lt;b&gt;" in text and png.stat().st_size > 1000

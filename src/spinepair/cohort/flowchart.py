@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from spinepair.cohort.flow import ArmFlow, Exclusion, Flow
+from spinepair.escape import figure_rc
 
 METADATA = {"svg": {"Date": None, "Creator": None}, "png": {"Software": None}}
 WIDTH = 11.0
@@ -133,7 +134,7 @@ def flow_diagram(flow: Flow, path_svg, path_png) -> None:
     ]
     analysed_h = max(map(_height, analysed)) + GAP if flow.analysed else 0
     height = 0.6 + sum(h + GAP for _, h in rows) + _height(["x"]) + analysed_h
-    with matplotlib.rc_context({"svg.hashsalt": "spinepair", "svg.fonttype": "path"}):
+    with matplotlib.rc_context(figure_rc("path")):
         fig = Figure(figsize=(WIDTH, height))
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, WIDTH)

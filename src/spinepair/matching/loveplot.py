@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from spinepair.escape import figure_rc
+
 GROUPS = ("Matching variables", "Other covariates")
 
 
@@ -63,7 +65,7 @@ def love_plot(rows: pd.DataFrame, path_svg, path_png, thresholds=(0.1,)) -> Figu
         y.append(at)
         at += 1.0
     y = -np.asarray(y)
-    with matplotlib.rc_context({"svg.hashsalt": "spinepair", "svg.fonttype": "path"}):
+    with matplotlib.rc_context(figure_rc("path")):
         fig = Figure(figsize=(7.5, 1.4 + 0.3 * (len(rows) + 2 * len(heads))), layout="constrained")
         ax = fig.add_subplot()
         ax.hlines(y, np.fmin(before, after), np.fmax(before, after), color="0.8", lw=1)

@@ -18,6 +18,7 @@ from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from spinepair.analysis.sensitivity_summary import estimate_key
 from spinepair.analysis.tables import fmt_estimate
+from spinepair.escape import figure_rc
 
 PRIMARY_COLOR, VARIANT_COLOR = "#d62728", "#1f77b4"
 ROW_INCHES, PANEL_PAD_INCHES = 0.32, 0.9
@@ -97,7 +98,7 @@ def forest_figure(summary: pd.DataFrame, estimates: list[dict], width: float = 8
 
 def forest_plot(summary: pd.DataFrame, estimates: list[dict], path_png, path_svg, dpi: int = 300):
     """Write :func:`forest_figure` to PNG (``dpi``) and SVG."""
-    with matplotlib.rc_context({"svg.hashsalt": "spinepair", "svg.fonttype": "none"}):
+    with matplotlib.rc_context(figure_rc("none")):
         fig = forest_figure(summary, estimates)
         fig.savefig(Path(path_svg), format="svg", metadata={"Date": None, "Creator": None})
         fig.savefig(Path(path_png), format="png", dpi=dpi, metadata={"Software": None})

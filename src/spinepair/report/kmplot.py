@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from spinepair.escape import figure_rc
 from spinepair.report.placement import place
 from spinepair.stats import kaplan_meier
 
@@ -118,7 +119,7 @@ def km_figure(
     horizon = float(horizon) if horizon else auto_horizon(pooled, risk_fraction)
     ticks = at_risk_times(horizon)
     labels = list(fits)
-    with matplotlib.rc_context({"svg.hashsalt": "spinepair", "svg.fonttype": "none"}):
+    with matplotlib.rc_context(figure_rc("none")):
         fig = Figure(figsize=(width, height), layout="constrained")
         FigureCanvasAgg(fig)  # a renderer for measuring text boxes
         ax, risk = fig.subplots(2, 1, sharex=True, height_ratios=[5, 0.3 + 0.28 * len(fits)])
@@ -180,7 +181,7 @@ def cif_figure(
     ``cif`` rows give them) with Gray's test ``pvalue`` to PNG and SVG; returns the figure."""
     horizon = max(float(np.max(c[0])) for c in curves.values())
     ticks = at_risk_times(horizon)
-    with matplotlib.rc_context({"svg.hashsalt": "spinepair", "svg.fonttype": "none"}):
+    with matplotlib.rc_context(figure_rc("none")):
         fig = Figure(figsize=(width, height), layout="constrained")
         FigureCanvasAgg(fig)  # a renderer for measuring text boxes
         ax = fig.subplots()
