@@ -18,7 +18,7 @@ import yaml
 from spinepair import escape as esc
 from spinepair.report.html_page import inline, markdown_to_html
 from spinepair.report.landing import landing_html
-from tests.helpers.workflow import copy_project, snakemake
+from tests.helpers.workflow import ROOT, copy_project, snakemake
 
 SCRIPT = "</script><script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -226,3 +226,16 @@ def test_figures_print_dollar_text_never_mathtext(tmp_path):
     text = svg.read_text(encoding="utf-8")
     assert r"SRS $\undefinedcommand$" in text  # fonttype none: the text as text
     assert r"Survival $\frac{1}{2}$ &lt;b&gt;" in text and png.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("field", ["results_dir", "raw_root", "site_specs"])
+@pytest.mark.parametrize("value", ["r</script><script>x", "out/{site}", "a\nb", "it's"])
+def test_config_paths_hold_no_markup(field, value):
+    """A path reaches file names the report embeds in its scripts: markup is refused."""
+    from spinepair.errors import ConfigError
+    from spinepair.jobs.study_config import check_study_config
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    check_study_config(config | {field: "/scratch/my study/results"}, "study config")
+    with pytest.raises(ConfigError, match=field):
+        check_study_config(config | {field: value}, "study config")
