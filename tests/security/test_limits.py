@@ -10,7 +10,6 @@ lowered limit.
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import textwrap
@@ -133,31 +132,37 @@ def test_not_a_zip_is_readable_failure(tmp_path):
     assert _problem(bad).check == "readable"
 
 
+def _in_fresh_process(code: str) -> tuple[list[str], int]:
+    """What ``code`` prints, run in a new interpreter, and that process's peak memory in KB
+    (VmHWM: ru_maxrss would count the parent's peak, which a new process inherits)."""
+    code = textwrap.dedent(code) + (
+        '\nprint(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr  # (calamine's SIGABRT would be -6)
+    *out, peak = proc.stdout.split()
+    return out, int(peak)
+
+
 def test_calamine_abort_case_runs_clean_in_a_subprocess(tmp_path):
     """The XFD1048576 workbook through the reader in a fresh process: it exits normally
     with the limit failure (no SIGABRT), in small memory."""
     book = workbook(
         tmp_path / "far.xlsx", HEADER + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
     )
-    code = textwrap.dedent(
+    out, peak_kb = _in_fresh_process(
         f"""
-        import resource
         from spinepair.ingest.readers import FileProblem, xlsx_grid
-from tests.helpers.hostile import NS, workbook
         try:
             xlsx_grid({str(book)!r}, "Sheet1")
         except FileProblem as exc:
             print(exc.check)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         """
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    check, rss_kb = proc.stdout.split()
-    assert check == "xlsx_max_cells"
-    assert int(rss_kb) < 400_000  # KB: the interpreter and pandas, nothing of the sheet
+    assert out == ["xlsx_max_cells"]
+    assert peak_kb < 250_000  # the interpreter and pandas, nothing of the sheet
 
 
 # --- text --------------------------------------------------------------------------------
@@ -229,12 +234,21 @@ def test_default_limits_accept_the_demo():
 
 
 def test_peak_memory_of_the_scan_is_small(tmp_path):
-    """The checks stream: a 64 MiB shared-strings bomb is refused with little memory."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """The checks stream: a shared-strings part of 32 MiB (2 M strings) is counted and
+    refused in a process that never holds it."""
     si = "<si><t>b</t></si>"
     strings = f'<sst xmlns="{NS}">' + si * (32 * 2**20 // len(si)) + "</sst>"
     book = workbook(tmp_path / "b.xlsx", HEADER, "A1", strings)
-    del strings
-    p = _problem(book, lim.settings({"xlsx_max_ratio": 10**6, "xlsx_max_shared_strings": 10**6}))
-    assert p.check == "xlsx_max_shared_strings"
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 300_000
+    out, peak_kb = _in_fresh_process(
+        f"""
+        from spinepair.ingest import limits as lim
+        from spinepair.ingest.readers import FileProblem, xlsx_grid
+        wide = {{"xlsx_max_ratio": 10**6, "xlsx_max_shared_strings": 10**6}}
+        try:
+            xlsx_grid({str(book)!r}, "Sheet1", lim.settings(wide))
+        except FileProblem as exc:
+            print(exc.check)
+        """
+    )
+    assert out == ["xlsx_max_shared_strings"]
+    assert peak_kb < 250_000
