@@ -17,6 +17,7 @@ from spinepair.analysis.diagnostics import (
 )
 from spinepair.analysis.findings import summary_lines
 from spinepair.analysis.power_analysis import endpoint_power, sentence
+from spinepair.escape import markdown_unescape
 from tests.test_stats_adjusted import X1, X2, Y1, Y2
 
 CFG = {
@@ -192,7 +193,7 @@ def test_diagnostics_frame_statuses_markdown_and_summary():
     assert adj.loc[adj["statistic"] == "adjusted_estimate", "value"].iloc[0] == pytest.approx(
         0.2409638554216865, rel=1e-12
     )  # R: lm(I(y1 - y2) ~ I(x1 - x2), data = w)
-    md = markdown(frame)
+    md = markdown_unescape(markdown(frame))  # the text a reader sees
     assert "- FAIL: Pretreatment VAS: |SMD| after matching 0.300 [declared prognostic]" in md
     assert "- WARN: ECOG = >=2: |SMD| after matching 0.150" in md
     assert "Age" not in md  # PASS covariates are not listed

@@ -5,12 +5,14 @@ import re
 import pandas as pd
 import pytest
 
+from spinepair.escape import markdown_unescape
+
 pytestmark = pytest.mark.workflow
 
 
 def test_demo_diagnostics_flag_baseline_vas_and_adjust_for_it(demo_run):
     res = demo_run / "results"
-    md = (res / "diagnostics.md").read_text(encoding="utf-8")
+    md = markdown_unescape((res / "diagnostics.md").read_text(encoding="utf-8"))  # as read
     vas = [line for line in md.splitlines() if re.match(r"- (WARN|FAIL): Pretreatment VAS:", line)]
     assert len(vas) == 1, md
     assert "[declared prognostic]" in vas[0]

@@ -22,6 +22,7 @@ from spinepair.analysis.settings import (
     variant_config,
     variant_settings,
 )
+from spinepair.escape import markdown_unescape
 from spinepair.report.forest import forest_figure, forest_plot
 
 ARMS = ("SRS", "RT")
@@ -196,7 +197,7 @@ def test_summary_table_rows_values_and_change(summary):
 
 def test_summary_markdown_names_changes_and_overrides(summary):
     ards, table = summary
-    md = summary_markdown(table, ards, VARIANTS, ARMS, "Sensitivity analyses")
+    md = markdown_unescape(summary_markdown(table, ards, VARIANTS, ARMS, "Sensitivity analyses"))
     flat = re.sub(r" +", " ", md)
     assert "| VAS change | wide calipers | 0.90 (0.10, 1.70) | 0.030 | 28 | 31 | +0.40 |" in flat
     assert "| LC HR | Primary analysis | 0.71 (0.23, 2.25) | 0.570 | 20 | 28 | |" in flat

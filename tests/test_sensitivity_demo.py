@@ -9,6 +9,7 @@ import yaml
 
 from spinepair.analysis.sensitivity import StudySettings, derive_sites, run_study
 from spinepair.contracts.cdm import TABLE_NAMES
+from spinepair.escape import markdown_unescape
 
 pytestmark = pytest.mark.workflow
 
@@ -49,6 +50,6 @@ def test_exactly_two_variant_moves_the_decreases_of_two(demo_run):
     assert got["all"] == len(moved) > 0
     for arm, group in moved.groupby("arm"):
         assert got[arm] == len(group)
-    summary = (res / "sensitivity" / "summary.md").read_text()
+    summary = markdown_unescape((res / "sensitivity" / "summary.md").read_text())
     assert f"pain_response changes for {len(moved)} of {2 * len(pairs)} matched patients" in summary
     assert (ard["variant"] == name).all()

@@ -309,7 +309,9 @@ def test_stratified_cox_equals_lifelines_on_random_pairs(data):
     if not np.isfinite(coef) or abs(coef) > 8:
         return
     res = stratified_cox(times, events, group, pair)
-    assert res.coef == pytest.approx(coef, abs=1e-6)
+    # lifelines' Newton steps can stop 1e-6 short where the likelihood is flat: with all 20
+    # times tied it gave 1.7917582 for the exact log(6) = 1.7917595 that we return
+    assert res.coef == pytest.approx(coef, abs=1e-5)
     assert res.se == pytest.approx(float(ref.summary.loc["g", "se(coef)"]), rel=1e-5)
 
 

@@ -8,7 +8,7 @@ the function of that output's format before it is written:
 - :func:`markdown`: every character that Markdown (CommonMark, GitHub, pandoc) reads as
   markup is backslash-escaped (HTML tags and entities, links and images, emphasis, code,
   ``$`` TeX math, pandoc's ``~ ^ @ { }``, table pipes), a block marker at the start of the
-  text (``#``, ``+``, ``-``, ``=``, ``1.``) is escaped and line breaks become spaces, so a
+  text (``#``, ``>``, ``+``, ``-``, ``=``, ``1.``) is escaped and line breaks become spaces, so a
   renderer shows the text as typed. :func:`markdown_unescape` reads it back (our HTML pages).
 - :func:`latex`: the ten LaTeX special characters (``\\ & % $ # _ { } ~ ^``) and ``< >`` as
   text commands, so ``\\input{...}`` and ``$...$`` are printed, never run.
@@ -67,7 +67,10 @@ def plain_paragraphs(text) -> str:
 
 # --- Markdown ---------------------------------------------------------------------------
 
-_MD_SPECIAL = set("\\`*_{}[]<>#|$~^&@!")
+# Markup anywhere in a line (a ``>``, ``#`` or ``!`` is markup only at a line's start or
+# before ``[``, which is escaped: left as typed, the text stays readable as plain Markdown).
+_MD_SPECIAL = set("\\`*_{}[]<|$~^&@")
+_MD_LINE_START = ("+", "-", "=", ">", "#")
 _MD_BLOCK_START = re.compile(r"^(\d+)([.)])")
 MARKDOWN_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -76,7 +79,7 @@ def markdown(text) -> str:
     """``text`` for inline Markdown: shown as typed by CommonMark, GitHub and pandoc."""
     text = " ".join(str(text).splitlines())
     out = "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
-    if out[:1] in ("+", "-", "="):
+    if out[:1] in _MD_LINE_START:
         out = "\\" + out
     return _MD_BLOCK_START.sub(r"\1\\\2", out, count=1)
 

@@ -48,7 +48,7 @@ def test_html_escapes_markup(text):
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markdown_escapes_markup_and_reads_back(text):
     out = esc.markdown(text)
-    assert not re.search(r"(?<!\\)[<>\[\]$`*_|]", out)  # every markup character escaped
+    assert not re.search(r"(?<!\\)[<\[\]$`*_|]", out)  # every markup character escaped
     assert esc.markdown_unescape(out) == text
     assert inline(out) == esc.html(text)  # our HTML pages show the text as typed
 
@@ -56,7 +56,8 @@ def test_markdown_escapes_markup_and_reads_back(text):
 def test_markdown_block_starts_and_lines():
     assert esc.markdown("-2+3") == r"\-2+3"
     assert esc.markdown("1. x") == r"1\. x"
-    assert esc.markdown("# title\n# two") == r"\# title \# two"
+    assert esc.markdown("# title\n# two") == r"\# title # two"  # one line: one start
+    assert esc.markdown("> quote, a -> b") == r"\> quote, a -> b"
     assert esc.markdown("[x](javascript:alert(1))") == r"\[x\](javascript:alert(1))"
     assert esc.markdown("Age, years") == "Age, years"  # plain text stays plain
 

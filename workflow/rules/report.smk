@@ -118,9 +118,26 @@ rule report_page:
         "../scripts/report_page.py"
 
 
-# What the landing page reads of the study config (every text escaped by its renderer).
+# What the landing page reads of the study config, no more (every text escaped by its
+# renderer): a table, figure or test option reruns it only through the findings it shows.
 LANDING = {
-    **{k: config.get(k) for k in ("study", "sites", "matching", "analysis", "tables")},
+    "study": {
+        **{k: config["study"].get(k) for k in ("title", "description")},
+        **ARMS,
+        "reference": bool(config["study"].get("reference")),
+    },
+    "sites": SITES,
+    "matching": {
+        k: config["matching"].get(k)
+        for k in ("method", "distance", "exact", "calipers", "smd_threshold")
+        if k in config["matching"]
+    },
+    "analysis": {
+        "endpoints": config["analysis"]["endpoints"],
+        "alpha": config["analysis"].get("alpha", 0.05),
+        "diagnostics": bool(config["analysis"].get("diagnostics")),
+    },
+    "tables": list(config["tables"]),
     "results_dir": RESULTS,
     "sensitivity": {
         "variants": bool((config.get("sensitivity") or {}).get("variants"))
