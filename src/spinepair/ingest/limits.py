@@ -28,7 +28,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 
-from spinepair.ingest.readers import FileProblem
+from spinepair.ingest.readers import FileProblem, local_name, sheet_part
 
 MiB = 2**20
 DEFAULTS = {
@@ -205,30 +205,6 @@ def _fail(limit: str, measured: int, what: str, limits: dict, unit: str = ""):
     raise exceeded(limit, measured, what, limits, None, unit)
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip member of a sheet (by its name in the workbook), None when there is none."""
-    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    rid = next(
-        (
-            v
-            for s in book.iter()
-            if _local(s.tag) == "sheet" and s.get("name") == sheet
-            for k, v in s.attrib.items()
-            if k.endswith("}id")
-        ),
-        None,
-    )
-    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
-    if target is None:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-
-
 def sheet_names(path: Path) -> list[str]:
     """The sheet names a workbook declares, read from its small ``xl/workbook.xml`` alone
     (no sheet is opened; a missing, oversized or unreadable part gives none)."""
@@ -240,7 +216,7 @@ def sheet_names(path: Path) -> list[str]:
             book = ElementTree.fromstring(zf.read(info))
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ElementTree.ParseError):
         return []
-    return [s.get("name", "") for s in book.iter() if _local(s.tag) == "sheet"]
+    return [s.get("name", "") for s in book.iter() if local_name(s.tag) == "sheet"]
 
 
 def check_workbook(path: Path, sheet: str, limits: dict) -> None:

@@ -177,8 +177,29 @@ def _check_date_cells(header: list[str], rows: list[list]) -> None:
             )
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
+    """An XML tag without its namespace (transitional or Strict Open XML, any prefix)."""
     return tag.rsplit("}", 1)[-1]
+
+
+def sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member of a sheet (by its name in the workbook), None when there is none."""
+    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    rid = next(
+        (
+            v
+            for s in book.iter()
+            if local_name(s.tag) == "sheet" and s.get("name") == sheet
+            for k, v in s.attrib.items()
+            if k.endswith("}id")
+        ),
+        None,
+    )
+    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
 def _xlsx_marks(path: Path, sheet: str) -> dict[tuple[int, int], str]:
@@ -189,34 +210,22 @@ def _xlsx_marks(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     or Strict Open XML, any prefix) are matched by local name.
     """
     with zipfile.ZipFile(path) as zf:
-        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        rid = next(
-            (
-                v
-                for s in book.iter()
-                if _local(s.tag) == "sheet" and s.get("name") == sheet
-                for k, v in s.attrib.items()
-                if k.endswith("}id")
-            ),
-            None,
-        )
-        target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
-        if target is None:
+        part = sheet_part(zf, sheet)
+        if part is None:
             raise ValueError(f"sheet {sheet!r} has no part in the workbook relationships")
-        xml = zf.read(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+        xml = zf.read(part)
     if not _MARKED.search(xml.decode("utf-8")):
         return {}
     marks = {}
     for r, row in enumerate(
-        e for e in ElementTree.fromstring(xml).iter() if _local(e.tag) == "row"
+        e for e in ElementTree.fromstring(xml).iter() if local_name(e.tag) == "row"
     ):
         rownum = int(row.get("r", r + 1))
         col = -1
-        for cell in (e for e in row if _local(e.tag) == "c"):
+        for cell in (e for e in row if local_name(e.tag) == "c"):
             ref = _CELL_REF.fullmatch(cell.get("r", ""))
             col = col + 1 if ref is None else _column_index(ref[1])
-            parts = {_local(e.tag): e for e in cell}
+            parts = {local_name(e.tag): e for e in cell}
             if cell.get("t") == "e":
                 value = parts.get("v")
                 marks[(rownum, col)] = value.text if value is not None else "#ERROR"
