@@ -157,8 +157,9 @@ def project_root(start: str | os.PathLike) -> Path | None:
 
 
 def new_key(path: str | os.PathLike, project_dirs: Iterable[str | os.PathLike] = ()) -> str:
-    """Write a new random key to ``path`` (mode 0600, never over an existing file) and return
-    its fingerprint. Refused (ConfigError) inside ``project_dirs`` or over an existing file."""
+    """Write a new random key to ``path`` (mode 0600, never over an existing file; missing
+    folders made with mode 0700) and return its fingerprint. Refused (ConfigError) inside
+    ``project_dirs`` or over an existing file."""
     path = Path(path)
     root = _inside(path, project_dirs)
     if root is not None:
@@ -168,6 +169,7 @@ def new_key(path: str | os.PathLike, project_dirs: Iterable[str | os.PathLike] =
         )
     text = secrets.token_bytes(NEW_KEY_BYTES).hex().encode() + b"\n"
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder: owner only
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise ConfigError(f"new-key: {path} exists; a key is never overwritten") from None

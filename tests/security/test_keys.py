@@ -143,6 +143,14 @@ def test_new_key_private_long_enough_and_never_overwritten(tmp_path):
     assert new_key(tmp_path / "k2") != fp
 
 
+def test_new_key_makes_a_private_folder(tmp_path):
+    """The README's `spinepair new-key ~/.spinepair/mystudy.key` on a machine without it."""
+    path = tmp_path / "home" / ".spinepair" / "mystudy.key"
+    new_key(path)
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600 and len(_real(path)) == 64
+
+
 def test_new_key_refuses_the_project_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert cli.main(["new-key", "config/study.key"]) == 2
