@@ -196,6 +196,7 @@ def test_ingest_job_records_the_fingerprint(tmp_path, monkeypatch):
             raw_dir=str(ROOT / "data" / "demo" / "A"),
             pseudonymisation=pseudo,
             key_fingerprint=fp,
+            spill_dir=str(tmp_path / "results" / ".spill"),
             ingest=config["ingest"],
             plausibility=config.get("plausibility", {}),
             arms=arms,

@@ -1,5 +1,4 @@
 # Shared helpers of the rules: sites, site specs, raw export files, code fingerprints.
-import glob
 from pathlib import Path
 
 from spinepair.jobs.fingerprint import script_fingerprint

@@ -37,6 +37,7 @@ rule ingest:
         raw_dir=lambda wildcards: str(RAW_ROOT / wildcards.site),
         pseudonymisation=config["pseudonymisation"],
         key_fingerprint=KEY_FINGERPRINT,
+        spill_dir=out(".spill"),
         ingest=config["ingest"],
         plausibility=config.get("plausibility", {}),
         arms=list(ARMS.values()),

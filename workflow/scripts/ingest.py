@@ -39,7 +39,7 @@ def work():
             quarantine=sm.params.ingest.get("quarantine", False),
             settings=settings,
             full_report=sm.log.report,
-            spill_dir=Path(sm.output.report).parents[2] / ".spill",  # <results_dir>/.spill
+            spill_dir=sm.params.spill_dir,
             write=lambda table, frames: write_parquet_parts(frames, paths[table], meta),
         )
     except IngestError as err:

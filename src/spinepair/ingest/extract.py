@@ -57,6 +57,11 @@ class Extract:
         shown = self.shown_headers.get(rel, {})
         return shown.get(name, name)
 
+    def forget(self, rel: str) -> None:
+        """Drop what was recorded of a file that then failed as a whole."""
+        for record in (self.headers, self.columns, self.files, self.shown_headers):
+            record.pop(rel, None)
+
     def rows_read(self, rel: str) -> int:
         """Rows of a file read (blank rows and rows left out by ``keep_rows`` are not)."""
         return len(self.rowmaps.get(rel, ())) + self.malformed.get(rel, 0)
@@ -196,15 +201,13 @@ def _read_file(watch, rel, source, spec, ex: Extract, site, add, block_bytes, li
         except StopIteration:
             break
         except FileProblem:  # a later block of a text file unreadable: as if never read
-            ex.headers.pop(rel), ex.columns.pop(rel), ex.files.pop(rel)
-            ex.shown_headers.pop(rel, None)
+            ex.forget(rel)
             raise
         add(rel, source, _clean(grid, nfields, header, rel, source, spec, ex, site))
     try:
         ex.files[rel].update(watch.verify())  # bytes, sha256, mtime; or file_changed
     except FileProblem:
-        ex.headers.pop(rel), ex.columns.pop(rel), ex.files.pop(rel)
-        ex.shown_headers.pop(rel, None)
+        ex.forget(rel)
         raise
 
 
@@ -251,8 +254,9 @@ def read_export(
                 except OSError as exc:
                     raise unreadable(exc) from None
             except FileProblem as exc:
-                if exc.check != "file_changed" and watch and watch.changed(complete=False):
-                    exc = _changed(watch)  # a partial read explains the problem found
+                if exc.check != "file_changed" and watch is not None:
+                    # a file changed while read explains the problem found
+                    exc = watch.problem(complete=False) or exc
                 name = source_name(rel, source)
                 discard(name)
                 column, detail = exc.column, exc.detail
@@ -276,14 +280,6 @@ def read_export(
                         value=exc.value,
                     )
                 )
-
-
-def _changed(watch: Watch) -> FileProblem:
-    try:
-        watch.verify()
-    except FileProblem as exc:
-        return exc
-    raise AssertionError("unreachable: the file was seen changed")
 
 
 def read_site(

@@ -41,6 +41,7 @@ from spinepair.ingest.pseudonym import person_keys, pseudonymise
 from spinepair.ingest.redact import rrn_token, token
 from spinepair.ingest.sealed import SealedReader, SealedWriter
 from spinepair.ingest.sources import confined_files
+from spinepair.processes import alive
 
 LOG = logging.getLogger(__name__)
 
@@ -81,16 +82,6 @@ def identifier_attributes(source: dict) -> dict[tuple[str, str], str]:
     }
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
 def remove_stale(base: Path, site: str) -> list[Path]:
     """Remove the spill folders of ``site`` left under ``base`` by processes that no longer
     run (a killed ingest); a folder of a running process is kept. Returns those removed."""
@@ -98,7 +89,7 @@ def remove_stale(base: Path, site: str) -> list[Path]:
     removed = []
     for folder in sorted(base.glob(f"{site}-*")) if base.is_dir() else []:
         m = pattern.fullmatch(folder.name)
-        if m and folder.is_dir() and not _alive(int(m.group(1))):
+        if m and folder.is_dir() and not alive(int(m.group(1))):
             shutil.rmtree(folder, ignore_errors=True)
             LOG.warning(
                 "removed %s: rows of site %s spilled by an earlier ingest (process %s) that "

@@ -24,16 +24,35 @@ def _cipher(nonce: bytes) -> Cipher:
     return Cipher(algorithms.AES(KEY), modes.CTR(nonce))
 
 
-class SealedWriter(io.RawIOBase):
+class _Sealed(io.RawIOBase):
+    """An open spill file and the position in its plain text (the nonce not counted)."""
+
+    def __init__(self, path: str | os.PathLike, mode: str):
+        super().__init__()
+        self._file = open(Path(path), mode)  # noqa: SIM115 (closed by close())
+        self._position = 0
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        if not self.closed and hasattr(self, "_file"):  # (an open that failed: nothing)
+            self._finish()
+            self._file.close()
+        super().close()
+
+    def _finish(self) -> None:
+        """What is left to do before the file closes."""
+
+
+class SealedWriter(_Sealed):
     """A new file written encrypted (a sink for :func:`pyarrow.ipc.new_stream`)."""
 
     def __init__(self, path: str | os.PathLike):
-        super().__init__()
+        super().__init__(path, "xb")
         nonce = os.urandom(NONCE_BYTES)
-        self._file = open(Path(path), "xb")  # noqa: SIM115 (closed by close())
         self._file.write(nonce)
         self._encrypt = _cipher(nonce).encryptor()
-        self._position = 0
 
     def writable(self) -> bool:
         return True
@@ -44,28 +63,20 @@ class SealedWriter(io.RawIOBase):
         self._position += len(data)
         return len(data)
 
-    def tell(self) -> int:
-        return self._position
-
     def flush(self) -> None:
         if not self.closed:
             self._file.flush()
 
-    def close(self) -> None:
-        if not self.closed:
-            self._file.write(self._encrypt.finalize())
-            self._file.close()
-        super().close()
+    def _finish(self) -> None:
+        self._file.write(self._encrypt.finalize())
 
 
-class SealedReader(io.RawIOBase):
+class SealedReader(_Sealed):
     """A file written by :class:`SealedWriter`, read decrypted from its start."""
 
     def __init__(self, path: str | os.PathLike):
-        super().__init__()
-        self._file = open(Path(path), "rb")  # noqa: SIM115 (closed by close())
+        super().__init__(path, "rb")
         self._decrypt = _cipher(self._file.read(NONCE_BYTES)).decryptor()
-        self._position = 0
 
     def readable(self) -> bool:
         return True
@@ -75,11 +86,3 @@ class SealedReader(io.RawIOBase):
         buffer[: len(data)] = data
         self._position += len(data)
         return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def close(self) -> None:
-        if not self.closed:
-            self._file.close()
-        super().close()

@@ -194,16 +194,23 @@ class Watch:
         self.sha256 = now
         return None
 
+    def problem(self, complete: bool = True) -> FileProblem | None:
+        """The ``file_changed`` problem if the file changed (see :meth:`changed`), else None."""
+        what = self.changed(complete)
+        if what is None:
+            return None
+        return FileProblem(
+            "file_changed",
+            None,
+            f"the file changed while it was read: {what} (still being copied or "
+            "written?): copy the export again, complete, and rerun",
+        )
+
     def verify(self) -> dict:
         """Raise ``file_changed`` if the file changed, else its record for the report."""
-        what = self.changed()
-        if what is not None:
-            raise FileProblem(
-                "file_changed",
-                None,
-                f"the file changed while it was read: {what} (still being copied or "
-                "written?): copy the export again, complete, and rerun",
-            )
+        problem = self.problem()
+        if problem is not None:
+            raise problem
         return self.record()
 
     def record(self) -> dict:

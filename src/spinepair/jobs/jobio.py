@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinepair.errors import SpinepairError
+from spinepair.processes import alive
 
 if TYPE_CHECKING:  # pandas only for annotations: importing it costs a job 0.4 s
     import pandas as pd
@@ -52,16 +53,6 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0  # PermissionError: it lives, under another user
-    return True
-
-
 def temp_owner(tmp: str | os.PathLike, path: str | os.PathLike) -> tuple[int, str] | None:
     """(pid, host) of the process that made ``tmp``, a temporary file of ``path`` made by
     :func:`atomic_path` (``.<stem>.<pid>@<host>~<random>.tmp<suffix>``), else None."""
@@ -91,7 +82,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     host = socket.gethostname().replace("~", "-").replace("/", "-")
     for stale in path.parent.glob(f".{path.stem}.*.tmp{path.suffix}"):
         owner = temp_owner(stale, path)
-        if owner is not None and owner[1] == host and not _pid_alive(owner[0]):
+        if owner is not None and owner[1] == host and not alive(owner[0]):
             stale.unlink(missing_ok=True)  # left by a killed writer of this same output
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.stem}.{os.getpid()}@{host}~", suffix=f".tmp{path.suffix}", dir=path.parent

@@ -33,6 +33,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from spinepair.processes import alive
+
 LOCK_NAME = Path(".snakemake") / "spinepair.lock"
 
 # Snakemake actions that only read the workflow and its results (attribute names of its
@@ -126,16 +128,6 @@ def _describe(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0
-    return True
-
-
 def holder(workdir: str | os.PathLike = ".") -> dict[str, str] | None:
     """The run that holds the lock in workdir as it recorded itself, if it still lives.
 
@@ -147,7 +139,7 @@ def holder(workdir: str | os.PathLike = ".") -> dict[str, str] | None:
         return None
     if info.get("host") == socket.gethostname():
         pid = int(info["pid"])
-        if not _alive(pid):
+        if not alive(pid):
             return None
         if info.get("ticks") and _start_ticks(pid) not in ("", info["ticks"]):
             return None  # the pid now belongs to another process
