@@ -30,17 +30,20 @@ def _columns_and_dtypes():
     return [c.name for c in cols], column_dtypes(cols)
 
 
-FLOATS = ("time", "value", "lower", "upper", "p")  # plain floats (NaN, not NA) once validated
+FLOATS = ("time", "value", "lower", "upper", "p", "conf_level")
+MATCHED_PAIRS = "matched pairs"  # the analysis set of a statistic without a declared one  # plain floats (NaN, not NA) once validated
 
 
 class ArdRows:
     """Rows of one ARD table, added one statistic at a time."""
 
-    def __init__(self, table: str, variant: str = PRIMARY):
+    def __init__(self, table: str, variant: str = PRIMARY, analysis_set: str = MATCHED_PAIRS):
         self.table, self.variant, self.rows = table, variant, []
+        self.analysis_set = analysis_set
 
     def add(self, row, variable, statistic, value, *, level="", arm="all", **extra) -> None:
-        """One statistic; ``extra`` may give time, lower, upper, n, denominator, p, method."""
+        """One statistic; ``extra`` may give time, lower, upper, n, denominator, p,
+        conf_level, analysis_set (default: the rows' set) and method."""
         record = {
             "table": self.table,
             "row": str(row),
@@ -55,6 +58,8 @@ class ArdRows:
             "n": None,
             "denominator": None,
             "p": NA,
+            "conf_level": NA,
+            "analysis_set": self.analysis_set,
             "method": "",
             "variant": self.variant,
         }
