@@ -122,8 +122,10 @@ def test_wilcoxon_large_n_uses_normal_and_forced_exact():
 
 
 def test_wilcoxon_all_zero_and_bad_option():
+    # R: wilcox.test(c(1,2,3), c(1,2,3), paired = TRUE) -> V = 0, p-value = NA
     res = wilcoxon_signed_rank([1, 2, 3], [1, 2, 3])
-    assert (res.statistic, res.pvalue) == (0.0, 1.0) and "all differences are zero" in res.method
+    assert res.statistic == 0.0 and np.isnan(res.pvalue)
+    assert "not computed: all differences are zero" in res.method
     with pytest.raises(StatsInputError, match="zero_method"):
         wilcoxon_signed_rank([1, 2], [2, 1], zero_method="zsplit")
 
@@ -160,8 +162,12 @@ def test_mcnemar_chisquare_matches_r():
 
 
 def test_mcnemar_no_discordant_and_bad_values():
-    res = mcnemar([1, 0, 1], [1, 0, 1])
-    assert (res.statistic, res.pvalue) == (0.0, 1.0) and "no discordant" in res.method
+    # R: mcnemar.test(table(c(1,0,1), c(1,0,1))) -> McNemar's chi-squared = NaN, df = 1, p NA;
+    #    binom.test(0, 0) -> error "'n' must be a positive integer >= 'x'" (exact p is NA)
+    for exact, df in ((True, None), (False, 1.0)):
+        res = mcnemar([1, 0, 1], [1, 0, 1], exact=exact)
+        assert np.isnan(res.statistic) and np.isnan(res.pvalue) and res.df == df
+        assert "not computed: no discordant pairs" in res.method
     with pytest.raises(StatsInputError, match="0/1"):
         mcnemar([1, 2, 0], [1, 0, 0])
 
@@ -206,8 +212,10 @@ def test_bowker_default_categories_and_df_zero():
     table = [[5, 3, 2, 0], [6, 4, 2, 1], [4, 3, 3, 2], [0, 1, 4, 2]]
     x, y = _pairs_from_table(table, LABELS)
     check(bowker(x, y), 2.533333333333333, 0.771466850762913, 5)  # sorted labels: same table
+    # R: mcnemar.test(diag(c(1, 1, 1))) -> McNemar's chi-squared = NaN, df = 3, p-value = NA
     res = bowker(["a", "b", "c"], ["a", "b", "c"])
-    assert (res.statistic, res.pvalue, res.df) == (0.0, 1.0, 0.0) and "p = 1" in res.method
+    assert np.isnan(res.statistic) and np.isnan(res.pvalue) and res.df == 3
+    assert "not computed: no discordant pairs" in res.method
 
 
 def test_bowker_rejects_unknown_and_missing():

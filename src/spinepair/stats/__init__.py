@@ -1,6 +1,6 @@
 """Statistics for matched pairs: paired tests, effect estimates, survival, competing risks,
-power (see the modules ``paired``, ``estimates``, ``survival``, ``cox``, ``rmst``,
-``competing``, ``finegray`` and ``power``)."""
+power, multiplicity (see the modules ``paired``, ``estimates``, ``ranksum``, ``survival``,
+``cox``, ``rmst``, ``competing``, ``finegray``, ``fgcox``, ``power`` and ``multiplicity``)."""
 
 from spinepair.stats._common import Estimate, StatsInputError, TestResult
 from spinepair.stats.adjusted import (
@@ -18,7 +18,9 @@ from spinepair.stats.estimates import (
     paired_mean_difference,
     paired_risk_difference,
 )
+from spinepair.stats.fgcox import fine_gray_coxph
 from spinepair.stats.finegray import FineGrayResult, fine_gray
+from spinepair.stats.multiplicity import P_ADJUST_METHODS, p_adjust
 from spinepair.stats.paired import (
     bowker,
     independent_t,
@@ -35,9 +37,12 @@ from spinepair.stats.power import (
     logrank_pairs,
     mcnemar_detectable,
     mcnemar_pairs,
+    mcnemar_power,
     paired_t_detectable,
     paired_t_pairs,
+    paired_t_power,
 )
+from spinepair.stats.ranksum import hodges_lehmann_shift, wilcoxon_rank_sum
 from spinepair.stats.rmst import RMST, rmst, rmst_difference
 from spinepair.stats.survival import (
     CoxResult,
@@ -50,6 +55,7 @@ from spinepair.stats.survival import (
 from spinepair.stats.timefix import timefix
 
 __all__ = [
+    "P_ADJUST_METHODS",
     "RMST",
     "AdjustedEffect",
     "CIFPoints",
@@ -70,8 +76,10 @@ __all__ = [
     "cox_zph",
     "cuminc",
     "fine_gray",
+    "fine_gray_coxph",
     "gray_test",
     "hodges_lehmann",
+    "hodges_lehmann_shift",
     "independent_t",
     "kaplan_meier",
     "logrank_detectable",
@@ -81,12 +89,15 @@ __all__ = [
     "mcnemar_detectable",
     "mcnemar_odds_ratio",
     "mcnemar_pairs",
+    "mcnemar_power",
+    "p_adjust",
     "paired_difference_regression",
     "paired_mean_difference",
     "paired_risk_difference",
     "paired_t",
     "paired_t_detectable",
     "paired_t_pairs",
+    "paired_t_power",
     "rmst",
     "rmst_difference",
     "stratified_cox",
@@ -95,5 +106,6 @@ __all__ = [
     "stuart_maxwell",
     "timefix",
     "welch_t",
+    "wilcoxon_rank_sum",
     "wilcoxon_signed_rank",
 ]

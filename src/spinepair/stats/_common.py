@@ -42,12 +42,24 @@ class TestResult:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A point estimate with the two-sided confidence interval and the exact variant used."""
+    """A point estimate with the two-sided confidence interval and the exact variant used.
+
+    ``conf_level`` is the level the interval reaches: the requested one when reached, else
+    the achieved one (e.g. 0.6 for a small exact interval); NaN when there is no interval."""
 
     estimate: float
     lower: float
     upper: float
     method: str = ""
+    conf_level: float = float("nan")
+
+
+NAN = float("nan")
+
+
+def not_computed(method: str, df: float | None = None) -> TestResult:
+    """A test R cannot compute (statistic NaN, p NA): NaN/NaN with ``method`` saying why."""
+    return TestResult(NAN, NAN, df, method)
 
 
 def z_quantile(alpha: float) -> float:

@@ -1,22 +1,33 @@
-"""One-covariate Cox model with Efron ties, optionally stratified, vectorised with numpy.
+"""One-covariate Cox model with Efron (default), Breslow or exact ties, optionally
+stratified, vectorised with numpy.
 
 Rows are sorted by stratum and ascending time; risk-set sums are tail sums within the
 stratum read at the first row of each (stratum, time) block, so everything is O(n log n)
 with no Python loop over rows, strata or times. Tied deaths at a time contribute d
-"sub-steps" in which the dying are counted with weight 1 - r/d, r = 0 .. d-1 (Efron).
+"sub-steps" in which the dying are counted with weight 1 - r/d, r = 0 .. d-1 (Efron;
+Breslow counts them with weight 1). "exact" is the exact conditional likelihood of R
+``coxph(ties = "exact")`` for a 0/1 covariate: with n1 of n at risk having x = 1 and d
+deaths, the number K of deaths with x = 1 has P(K = k) proportional to
+C(n1, k) C(n - n1, d - k) exp(beta k).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import gammaln, logsumexp
 
 from spinepair.stats._common import StatsInputError
+
+TIES = ("efron", "breslow", "exact")
 
 
 class EfronCox:
     """Partial likelihood, score residuals and the cox.zph score test for one covariate."""
 
-    def __init__(self, t, e, x, s):
+    def __init__(self, t, e, x, s, ties: str = "efron"):
+        if ties not in TIES:
+            raise StatsInputError(f"ties must be one of {TIES}, got {ties!r}")
+        self.ties = ties
         order = np.lexsort((t, s))
         self.t, self.e, self.x, self.s = t[order], e[order].astype(float), x[order], s[order]
         n = len(t)
@@ -34,6 +45,8 @@ class EfronCox:
         self.sub = np.repeat(np.arange(len(self.ev)), self.d.astype(int))
         start = np.repeat(np.cumsum(self.d) - self.d, self.d.astype(int))
         self.frac = (np.arange(len(self.sub)) - start) / self.d[self.sub]
+        if ties == "breslow":
+            self.frac = np.zeros_like(self.frac)
         self.x_events = float((self.x * self.e).sum())
 
     def _risk(self, v):
@@ -59,7 +72,28 @@ class EfronCox:
         mean = s1 / den
         return den, mean, s2 / den - mean**2, w
 
+    def _exact(self, beta: float) -> tuple[float, float, float]:
+        """Log-likelihood, score, information of the exact conditional likelihood."""
+        n1, n = self._risk(self.x), self._risk(np.ones_like(self.x))
+        k = np.arange(int(self.d.max()) + 1)[None, :]
+        d, n1, n0 = self.d[:, None], n1[:, None], (n - n1)[:, None]
+        possible = (k <= d) & (k <= n1) & (d - k <= n0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_count = _log_choose(n1, k) + _log_choose(n0, d - k)
+        log_terms = np.where(possible, log_count + beta * k, -np.inf)
+        log_den = logsumexp(log_terms, axis=1)
+        prob = np.exp(log_terms - log_den[:, None])
+        mean = (prob * k).sum(axis=1)
+        var = (prob * k**2).sum(axis=1) - mean**2
+        return (
+            beta * self.x_events - float(log_den.sum()),
+            self.x_events - float(mean.sum()),
+            float(var.sum()),
+        )
+
     def loglik_score_info(self, beta: float) -> tuple[float, float, float]:
+        if self.ties == "exact":
+            return self._exact(beta)
         den, mean, var, _ = self.substeps(beta)
         return (
             beta * self.x_events - float(np.log(den).sum()),
@@ -87,7 +121,10 @@ class EfronCox:
         )
 
     def score_residuals(self, beta: float) -> np.ndarray:
-        """Per-row score residuals (R ``residuals(fit, "score")``, Efron), in sorted order."""
+        """Per-row score residuals (R ``residuals(fit, "score")``, Efron or Breslow), in
+        sorted order."""
+        if self.ties == "exact":
+            raise StatsInputError("score residuals are computed for Efron or Breslow ties only")
         den, mean, _, w = self.substeps(beta)
         nb = len(self.first)
 
@@ -117,6 +154,10 @@ class EfronCox:
         u = float((g * self.x * self.e).sum() - (gb * mean).sum())
         i00, i01, i11 = var.sum(), (gb * var).sum(), (gb * gb * var).sum()
         return u * u / (i11 - i01 * i01 / i00)
+
+
+def _log_choose(n, k):
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
 
 
 def _restarting_cumsum(values: np.ndarray, restart: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ class AdjustedEffect:
     n: int
     kept: tuple[str, ...]
     method: str
+    conf_level: float = float("nan")
 
 
 def _matrix(x, n: int, name: str) -> np.ndarray:
@@ -107,6 +108,7 @@ def paired_difference_regression(
         tuple(names[j - 1] for j in keep[1:]),
         "Paired-difference regression: intercept of lm(I(y1 - y2) ~ I(x1 - x2)), t CI"
         + _note(dropped),
+        1 - alpha,
     )
 
 
@@ -160,6 +162,7 @@ def _ratio(beta, info, alpha, n, kept, method) -> AdjustedEffect:
         n,
         kept,
         method,
+        1 - alpha,
     )
 
 

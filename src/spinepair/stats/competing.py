@@ -218,8 +218,11 @@ def _gray_score_variance(t, code, g, s, ng: int, rho: float):
 def gray_test(time, status, group, strata=None, cause=1, cencode=0, rho: float = 0.0):
     """Gray's (1988) test that the cumulative incidence of ``cause`` is equal across groups,
     as R ``cmprsk::cuminc(ftime, fstatus, group, strata, rho)$Tests`` (chi-square on k - 1
-    df). A singular variance gives NaN (R reports -1) and ``method`` says so."""
+    df). A singular variance, or no event of ``cause`` (R: no row in $Tests), gives NaN and
+    ``method`` says so; no event of any cause raises StatsInputError (R: an error)."""
     t, code = _inputs(time, status, cause, cencode)
+    if not code.any():
+        raise StatsInputError("Gray's test: no events (R cuminc stops with an error)")
     g, levels = _groups(group, len(t), "group")
     s, s_levels = _groups(strata, len(t), "strata")
     if len(levels) < 2:

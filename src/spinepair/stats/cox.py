@@ -10,7 +10,7 @@ import pandas as pd
 
 from spinepair.stats._common import StatsInputError, TestResult, sps, z_quantile
 from spinepair.stats._efron import EfronCox
-from spinepair.stats.survival import cox_design
+from spinepair.stats.survival import TIES_TEXT, cox_design
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,22 @@ class ClusteredCox:
     level: str
     reference: str
     method: str
+    conf_level: float = float("nan")
 
 
 def cox_cluster(
-    time, event, group, cluster, reference=None, alpha: float = 0.05, timefix: bool = True
+    time,
+    event,
+    group,
+    cluster,
+    reference=None,
+    alpha: float = 0.05,
+    timefix: bool = True,
+    ties: str = "efron",
 ) -> ClusteredCox:
     """Unstratified Cox model of ``group`` with a robust variance clustered by ``cluster``
-    (the pair id), as R ``coxph(Surv(time, event) ~ group + cluster(pair))`` (Efron ties):
+    (the pair id), as R ``coxph(Surv(time, event) ~ group + cluster(pair), ties =)`` with
+    ``ties`` "efron" (default) or "breslow":
     ``se`` is the model-based SE, ``robust_se`` the sandwich from score residuals summed
     within cluster; CI exp(coef +- z robust_se) and p use the robust SE, as R's summary.
     """
@@ -43,7 +52,7 @@ def cox_cluster(
     ids, _ = pd.factorize(np.asarray(cluster))
     if len(ids) != n or (ids < 0).any():
         raise StatsInputError("cluster: one non-missing id per row is required")
-    model = EfronCox(t, e, x, s)
+    model = EfronCox(t, e, x, s, ties)
     coef, info = model.fit()
     order = np.lexsort((t, s))
     per_cluster = np.bincount(ids[order], weights=model.score_residuals(coef))
@@ -58,8 +67,9 @@ def cox_cluster(
         robust_se=robust,
         level=level,
         reference=reference,
-        method="Cox proportional hazards, Efron ties, robust SE clustered by pair, CI and p "
-        "from the robust SE (R coxph with cluster())",
+        method=f"Cox proportional hazards, {TIES_TEXT[ties]}, robust SE clustered by pair, "
+        "CI and p from the robust SE (R coxph with cluster())",
+        conf_level=1 - alpha,
     )
 
 

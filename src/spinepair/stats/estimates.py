@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinepair.stats._common import (
+    NAN,
     Estimate,
     StatsInputError,
     as_bool,
@@ -22,7 +23,7 @@ from spinepair.stats._common import (
     z_quantile,
 )
 from spinepair.stats._zeroin import uniroot
-from spinepair.stats.paired import signrank_pmf
+from spinepair.stats.paired import paired_differences, signrank_pmf
 
 _EPS = float(np.finfo(float).eps)
 
@@ -34,15 +35,15 @@ def _differences(x, y) -> np.ndarray:
 
 
 def paired_mean_difference(x, y, alpha: float = 0.05) -> Estimate:
-    """Mean of ``x - y`` with the t interval of R ``t.test(x, y, paired = TRUE)$conf.int``."""
+    """Mean of ``x - y`` with the t interval of R ``t.test(x, y, paired = TRUE)$conf.int``;
+    all differences zero: estimate 0 with a NaN interval, as R."""
     z_quantile(alpha)
-    d = _differences(x, y)
+    d, sd = paired_differences(x, y)
     n = len(d)
-    if n < 2:
-        raise StatsInputError(f"paired mean difference needs at least 2 pairs, got {n}")
-    sd = d.std(ddof=1)
-    if sd <= 10 * _EPS * max(abs(d.mean()), 1.0):
-        raise StatsInputError("paired mean difference: the differences are (essentially) constant")
+    if sd == 0:
+        return Estimate(
+            0.0, NAN, NAN, "Paired mean difference, CI not computed: all differences are zero"
+        )
     half = float(sps.t.ppf(1 - alpha / 2, n - 1)) * sd / np.sqrt(n)
     mean = float(d.mean())
     return Estimate(
@@ -50,6 +51,7 @@ def paired_mean_difference(x, y, alpha: float = 0.05) -> Estimate:
         mean - half,
         mean + half,
         f"Paired mean difference, t interval with {n - 1} df (R t.test paired)",
+        1 - alpha,
     )
 
 
@@ -63,7 +65,7 @@ def _walsh_interval(d: np.ndarray, alpha: float) -> Estimate:
     achieved = 2 * float(cdf[qu - 1])
     level = 1 - alpha
     method = "Hodges-Lehmann median of paired differences, exact Walsh-average CI"
-    if achieved - alpha > alpha / 2:
+    if achieved - alpha > alpha / 2:  # R: conf.level <- 1 - signif(achieved.alpha, 2)
         level = 1 - float(f"{achieved:.2g}")
         method += f"; requested level not achievable, achieved {level:g}"
     return Estimate(
@@ -71,6 +73,7 @@ def _walsh_interval(d: np.ndarray, alpha: float) -> Estimate:
         float(walsh[qu - 1]),
         float(walsh[ql]),
         method + " (R wilcox.test paired, conf.int)",
+        level,
     )
 
 
@@ -108,7 +111,8 @@ def _normal_interval(d: np.ndarray, alpha: float, correct: bool, tol_root: float
     method = "Hodges-Lehmann median of paired differences, normal-approximation CI"
     method += " with continuity correction" if correct else " without continuity correction"
     if a >= 1 or 1 - level < a * 0.75:
-        method += f"; requested level not achievable, achieved {1 - min(1.0, a):g}"
+        level = 1 - min(1.0, a)
+        method += f"; requested level not achievable, achieved {level:g}"
     if a < 1:
         bounds = [
             uniroot(
@@ -130,6 +134,7 @@ def _normal_interval(d: np.ndarray, alpha: float, correct: bool, tol_root: float
         bounds[1],
         method + ", zeros dropped, estimate and "
         f"limits by uniroot tol {tol_root:g} (R wilcox.test paired, conf.int)",
+        level,
     )
 
 
@@ -177,6 +182,7 @@ class DiscordantOddsRatio:
     b: int
     c: int
     method: str
+    conf_level: float = NAN
 
 
 def _discordant(x, y) -> tuple[int, int, int, int]:
@@ -209,7 +215,9 @@ def mcnemar_odds_ratio(x, y, alpha: float = 0.05) -> DiscordantOddsRatio:
     p_hi = float(sps.beta.ppf(1 - alpha / 2, b + 1, c)) if c > 0 else 1.0
     with np.errstate(divide="ignore"):
         odds = np.divide([b, p_lo, p_hi], [c, 1 - p_lo, 1 - p_hi])
-    return DiscordantOddsRatio(float(odds[0]), float(odds[1]), float(odds[2]), b, c, method)
+    return DiscordantOddsRatio(
+        float(odds[0]), float(odds[1]), float(odds[2]), b, c, method, 1 - alpha
+    )
 
 
 def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
@@ -249,4 +257,5 @@ def paired_risk_difference(x, y, alpha: float = 0.05) -> Estimate:
         float(lower),
         float(upper),
         "Paired risk difference, Newcombe (1998, Stat Med 17:2635) method 10 hybrid score CI",
+        1 - alpha,
     )

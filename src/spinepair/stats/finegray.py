@@ -38,6 +38,7 @@ class FineGrayResult:
     cluster_p: float | None
     loglik: float
     method: str
+    conf_level: float = float("nan")
 
 
 class _SortedData:
@@ -235,4 +236,5 @@ def fine_gray(
         cluster_p=c_p,
         loglik=loglik,
         method=method,
+        conf_level=1 - alpha,
     )

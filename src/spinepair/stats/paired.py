@@ -9,23 +9,43 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spinepair.stats._common import StatsInputError, TestResult, as_bool, as_float, same_length, sps
+from spinepair.stats._common import (
+    StatsInputError,
+    TestResult,
+    as_bool,
+    as_float,
+    not_computed,
+    same_length,
+    sps,
+)
 
 
 def _t_result(t: float, df: float, method: str) -> TestResult:
     return TestResult(float(t), float(2 * sps.t.sf(abs(t), df)), float(df), method)
 
 
-def paired_t(x, y) -> TestResult:
-    """Paired t-test of mean(x - y) = 0, as R ``t.test(x, y, paired = TRUE)``."""
+def paired_differences(x, y) -> tuple[np.ndarray, float]:
+    """Differences x - y (at least 2) and their SD, checked as R ``t.test(paired = TRUE)``:
+    StatsInputError if constant and non-zero (R: "data are essentially constant"); SD 0
+    when all are zero (R then gives t NaN, p NA)."""
     x, y = as_float(x, "x"), as_float(y, "y")
     n = same_length(x=x, y=y)
     if n < 2:
         raise StatsInputError(f"paired t-test needs at least 2 pairs, got {n}")
     d = x - y
-    sd = d.std(ddof=1)
-    if sd <= 10 * np.finfo(float).eps * max(abs(d.mean()), 1.0):
+    sd = float(d.std(ddof=1))
+    if sd < 10 * np.finfo(float).eps * abs(d.mean()):
         raise StatsInputError("paired t-test: the differences x - y are (essentially) constant")
+    return d, sd
+
+
+def paired_t(x, y) -> TestResult:
+    """Paired t-test of mean(x - y) = 0, as R ``t.test(x, y, paired = TRUE)``; when every
+    difference is zero: t and p NaN with n - 1 df, as R (t NaN, p NA)."""
+    d, sd = paired_differences(x, y)
+    n = len(d)
+    if sd == 0:
+        return not_computed("Paired t-test not computed: all differences are zero", n - 1.0)
     return _t_result(d.mean() / (sd / np.sqrt(n)), n - 1, "Paired t-test (R t.test paired)")
 
 
@@ -90,7 +110,7 @@ def wilcoxon_signed_rank(
     normal approximation with tie-corrected variance and (if ``correct``) continuity
     correction. ``zero_method="pratt"`` keeps zeros in the ranking (Pratt 1959) with the
     mean and variance adjusted for them (normal approximation only). When every difference
-    is zero the result is V = 0, p = 1 and ``method`` says so.
+    is zero the result is V = 0, p NaN (R: V = 0, p NA) and ``method`` says so.
     """
     if zero_method not in ("wilcox", "pratt"):
         raise StatsInputError(f"zero_method must be 'wilcox' or 'pratt', got {zero_method!r}")
@@ -101,7 +121,9 @@ def wilcoxon_signed_rank(
     n_zero = int(zeros.sum())
     zero_text = "zeros dropped" if zero_method == "wilcox" else "zeros ranked (Pratt)"
     if n_zero == len(d):
-        return TestResult(0.0, 1.0, None, "Wilcoxon signed-rank: all differences are zero, p = 1")
+        return TestResult(
+            0.0, float("nan"), None, "Wilcoxon signed-rank not computed: all differences are zero"
+        )
     if zero_method == "wilcox":
         d = d[~zeros]
     n = len(d)
@@ -140,13 +162,14 @@ def mcnemar(x, y, exact: bool = True, correction: bool = True) -> TestResult:
     ``binom.test(b, b + c)`` and SPSS; the statistic is b = #(x true, y false).
     ``exact=False``: chi-square (1 df) as R ``mcnemar.test``, with continuity correction
     ``(|b - c| - 1)^2 / (b + c)`` if ``correction`` and b != c (R applies none when b == c).
-    Without discordant pairs the result is statistic 0, p = 1, and ``method`` says so.
+    Without discordant pairs statistic and p are NaN (R: ``mcnemar.test`` NaN / NA with 1 df,
+    ``binom.test(0, 0)`` an error) and ``method`` says "not computed: no discordant pairs".
     """
     x, y = as_bool(x, "x"), as_bool(y, "y")
     same_length(x=x, y=y)
     b, c = int(np.sum(x & ~y)), int(np.sum(~x & y))
     if b + c == 0:
-        return TestResult(0.0, 1.0, None, "McNemar: no discordant pairs, p = 1")
+        return not_computed("McNemar not computed: no discordant pairs", None if exact else 1.0)
     if exact:
         p = min(1.0, 2 * float(sps.binom.cdf(min(b, c), b + c, 0.5)))
         return TestResult(float(b), p, None, "McNemar exact binomial (two-sided)")
@@ -193,7 +216,8 @@ def bowker(x, y, categories=None) -> TestResult:
     No cells are shifted by 0.5. Rule for empty off-diagonal pairs (n_ij + n_ji = 0), as SPSS:
     they contribute nothing and are not counted in df, so df = number of off-diagonal pairs
     with n_ij + n_ji > 0 (R ``mcnemar.test`` returns NaN instead; with no empty pair the two
-    agree). If df = 0 the result is statistic 0, p = 1, and ``method`` says so.
+    agree). Without any discordant pair statistic and p are NaN with df k(k-1)/2, as R
+    ``mcnemar.test`` (NaN, NA), and ``method`` says "not computed: no discordant pairs".
     ``categories`` fixes the order and the allowed values (default: sorted observed values).
     """
     table = _paired_table(x, y, categories, "Bowker's test")
@@ -204,7 +228,7 @@ def bowker(x, y, categories=None) -> TestResult:
     df = int(used.sum())
     rule = "empty off-diagonal pairs excluded from statistic and df (as SPSS)"
     if df == 0:
-        return TestResult(0.0, 1.0, 0.0, f"Bowker symmetry: no off-diagonal pairs, p = 1; {rule}")
+        return not_computed("Bowker symmetry not computed: no discordant pairs", float(len(n_ij)))
     stat = float(((n_ij[used] - n_ji[used]) ** 2 / total[used]).sum())
     method = f"Bowker symmetry chi-square, no continuity correction; {rule}"
     return TestResult(stat, float(sps.chi2.sf(stat, df)), float(df), method)
@@ -217,7 +241,8 @@ def stuart_maxwell(x, y, categories=None) -> TestResult:
     covariance under homogeneity (S_ii = n_i. + n_.i - 2 n_ii, S_ij = -(n_ij + n_ji)); equals
     R ``coin::mh_test(table)`` (asymptotic). S^+ is the Moore-Penrose inverse and df its rank
     (k - 1 unless a category has no off-diagonal pairs, as coin). Without discordant pairs
-    the result is statistic 0, p = 1, and ``method`` says so.
+    statistic and p are NaN with df k, as ``coin::mh_test`` (NaN, NA, df k), and ``method``
+    says "not computed: no discordant pairs".
     """
     table = _paired_table(x, y, categories, "Stuart-Maxwell test").astype(float)
     d = table.sum(axis=1) - table.sum(axis=0)
@@ -226,6 +251,6 @@ def stuart_maxwell(x, y, categories=None) -> TestResult:
     df = int(np.linalg.matrix_rank(cov))
     method = "Stuart-Maxwell marginal homogeneity, generalized inverse (R coin::mh_test)"
     if df == 0:
-        return TestResult(0.0, 1.0, 0.0, "Stuart-Maxwell: no discordant pairs, p = 1")
+        return not_computed("Stuart-Maxwell not computed: no discordant pairs", float(len(d)))
     stat = float(d @ np.linalg.pinv(cov) @ d)
     return TestResult(stat, float(sps.chi2.sf(stat, df)), float(df), method)

@@ -31,10 +31,27 @@ def _check_power(power: float) -> float:
     return float(sps.norm.ppf(power))
 
 
-def _paired_t_power(n: float, delta: float, sd: float, alpha: float) -> float:
-    """R ``power.t.test(type = "paired", strict = FALSE)``: upper tail only."""
-    df = n - 1
-    return float(sps.nct.sf(sps.t.isf(alpha / 2, df), df, np.sqrt(n) * delta / sd))
+def _paired_t_power(n: float, delta: float, sd: float, alpha: float, strict: bool = False) -> float:
+    """R ``power.t.test(type = "paired", strict = )``: upper tail, plus the lower if strict."""
+    df, crit = n - 1, sps.t.isf(alpha / 2, n - 1)
+    ncp = np.sqrt(n) * delta / sd
+    power = sps.nct.sf(crit, df, ncp)
+    if strict:  # the wrong tail; scipy gives NaN where it is below 1e-300 (huge ncp)
+        power += np.nan_to_num(sps.nct.cdf(-crit, df, ncp))
+    return float(power)
+
+
+def paired_t_power(
+    n: float, delta: float, sd: float = 1.0, alpha: float = 0.05, strict: bool = False
+) -> float:
+    """Power of the two-sided paired t-test with ``n`` pairs for mean difference ``delta``
+    and SD ``sd`` of the differences, as R ``power.t.test(n=, delta=, sd=, type = "paired",
+    strict=)$power``. ``strict=True`` adds the rejections in the wrong tail, which equals
+    ``pwr::pwr.t.test(n=, d = delta / sd, type = "paired")$power``."""
+    z_quantile(alpha)
+    if n < 2 or sd <= 0:
+        raise StatsInputError(f"need n >= 2 pairs and sd > 0, got n={n}, sd={sd}")
+    return _paired_t_power(n, delta, sd, alpha, strict)
 
 
 def paired_t_pairs(delta: float, sd: float, power: float = 0.8, alpha: float = 0.05) -> SampleSize:
@@ -50,15 +67,21 @@ def paired_t_pairs(delta: float, sd: float, power: float = 0.8, alpha: float = 0
     return SampleSize(n, math.ceil(n), "Paired t, noncentral t (R power.t.test paired)")
 
 
-def paired_t_detectable(n: int, sd: float, power: float = 0.8, alpha: float = 0.05) -> float:
+def paired_t_detectable(
+    n: int, sd: float, power: float = 0.8, alpha: float = 0.05, strict: bool = False
+) -> float:
     """Smallest mean difference detectable with ``n`` pairs, as R
-    ``power.t.test(n=, sd=, type = "paired", power=)$delta``."""
+    ``power.t.test(n=, sd=, type = "paired", power=, strict=)$delta``; with ``sd = 1`` and
+    ``strict=True`` the effect size d of ``pwr::pwr.t.test(n=, power=, type = "paired")``."""
     z_quantile(alpha)
     _check_power(power)
     if n < 2 or sd <= 0:
         raise StatsInputError(f"need n >= 2 pairs and sd > 0, got n={n}, sd={sd}")
     return optimize.brentq(
-        lambda d: _paired_t_power(n, d, sd, alpha) - power, sd * 1e-7, sd * 1e7, xtol=1e-14
+        lambda d: _paired_t_power(n, d, sd, alpha, strict) - power,
+        sd * 1e-7,
+        sd * 1e7,
+        xtol=1e-14,
     )
 
 
@@ -72,8 +95,9 @@ def mcnemar_pairs(p10: float, p01: float, power: float = 0.8, alpha: float = 0.0
     Biometrics 43:207): n = [z_a sqrt(psi) + z_b sqrt(psi - delta^2)]^2 / delta^2 with
     psi = p10 + p01 and delta = p10 - p01."""
     za, zb = z_quantile(alpha), _check_power(power)
-    if not (p10 >= 0 and p01 >= 0 and 0 < p10 + p01 <= 1) or p10 == p01:
-        raise StatsInputError(f"need p10 != p01, both >= 0, 0 < p10 + p01 <= 1; got {p10}, {p01}")
+    _check_discordant(p10, p01)
+    if p10 == p01:
+        raise StatsInputError(f"need p10 != p01, got {p10}, {p01}")
     n = float(_mcnemar_n(p10, p01, za, zb))
     return SampleSize(n, math.ceil(n), "McNemar, Connor (1987) normal approximation")
 
@@ -91,6 +115,31 @@ def mcnemar_detectable(n: int, discordant: float, power: float = 0.8, alpha: flo
     if gap(discordant) > 0:
         return float("nan")
     return optimize.brentq(gap, discordant * 1e-9, discordant, xtol=1e-14)
+
+
+def _check_discordant(p10: float, p01: float) -> None:
+    if not (p10 >= 0 and p01 >= 0 and 0 < p10 + p01 <= 1):
+        raise StatsInputError(f"need p10, p01 >= 0 and 0 < p10 + p01 <= 1; got {p10}, {p01}")
+
+
+def mcnemar_power(n: int, p10: float, p01: float, alpha: float = 0.05) -> float:
+    """Power of the exact McNemar test (two-sided exact binomial test on the discordant
+    pairs, :func:`spinepair.stats.mcnemar`) with ``n`` pairs, by enumeration: the number of
+    discordant pairs m is binomial(n, p10 + p01); given m, b is binomial(m, p10 / (p10 + p01))
+    and the test rejects when ``binom.test(b, m)$p.value <= alpha`` (m = 0: no test, no
+    rejection). For a discordance probability psi and conditional odds ratio OR use
+    p10 = psi OR / (1 + OR), p01 = psi / (1 + OR)."""
+    z_quantile(alpha)
+    _check_discordant(p10, p01)
+    if n < 1 or n != int(n):
+        raise StatsInputError(f"n must be a positive whole number of pairs, got {n}")
+    n = int(n)
+    m = np.arange(1, n + 1)
+    b = np.arange(n + 1)
+    lower = sps.binom.cdf(np.minimum(b[None, :], m[:, None] - b[None, :]), m[:, None], 0.5)
+    reject = (b[None, :] <= m[:, None]) & (np.minimum(1.0, 2 * lower) <= alpha)
+    given_m = (reject * sps.binom.pmf(b[None, :], m[:, None], p10 / (p10 + p01))).sum(axis=1)
+    return float((sps.binom.pmf(m, n, p10 + p01) * given_m).sum())
 
 
 def logrank_events(

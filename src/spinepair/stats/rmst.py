@@ -19,6 +19,7 @@ class RMST:
     upper: float
     se: float
     method: str
+    conf_level: float = float("nan")
 
 
 def rmst(time, event, tau: float, alpha: float = 0.05, timefix: bool = True) -> RMST:
@@ -44,7 +45,7 @@ def rmst(time, event, tau: float, alpha: float = 0.05, timefix: bool = True) -> 
     method = f"RMST to tau = {tau:g}, Kaplan-Meier area, normal CI (R print(survfit, rmean))"
     if tau > km.times[-1]:
         method += "; tau beyond the last observed time: last survival carried forward"
-    return RMST(mean, mean - z * se, mean + z * se, se, method)
+    return RMST(mean, mean - z * se, mean + z * se, se, method, 1 - alpha)
 
 
 def rmst_difference(
@@ -67,4 +68,4 @@ def rmst_difference(
         f"RMST difference {levels[1]} - {levels[0]} to tau = {tau:g}, normal CI, variances "
         "added: arms treated as independent, pairing ignored"
     )
-    return RMST(diff, diff - z * se, diff + z * se, se, method)
+    return RMST(diff, diff - z * se, diff + z * se, se, method, 1 - alpha)

@@ -21,6 +21,12 @@ from spinepair.stats._common import (
     z_quantile,
 )
 from spinepair.stats._efron import EfronCox
+
+TIES_TEXT = {
+    "efron": "Efron ties",
+    "breslow": "Breslow ties",
+    "exact": "exact partial likelihood for ties",
+}
 from spinepair.stats.timefix import timefix as fix_times
 
 CONF_TYPES = ("log-log", "log", "plain")
@@ -55,8 +61,9 @@ def stratified_logrank(time, event, group, strata, timefix: bool = True) -> Test
     Equals R ``survdiff(Surv(time, event) ~ group + strata(strata))``: per stratum and
     distinct event time, observed minus expected events in one group and the hypergeometric
     variance are summed over all strata; chi-square = (O - E)^2 / V with 1 df. A stratum
-    holding one group only contributes nothing. Without any informative event (V = 0) the
-    result is statistic 0, p = 1, and ``method`` says so. ``timefix`` merges times equal up
+    holding one group only contributes nothing. Without any event the result is statistic 0,
+    p and df NaN, as R (chisq 0, p NA); events but no stratum with both groups at risk at an
+    event time (V = 0) raise StatsInputError (R: "system is exactly singular"). ``timefix`` merges times equal up
     to rounding noise as R does (:func:`spinepair.stats.timefix.timefix`).
     """
     t, e = _times(time, timefix), as_bool(event, "event")
@@ -90,8 +97,12 @@ def stratified_logrank(time, event, group, strata, timefix: bool = True) -> Test
         ).sum()
     )
     method = f"Log-rank test stratified by {len(s_levels)} strata (R survdiff with strata())"
+    if not e.any():
+        return TestResult(0.0, float("nan"), float("nan"), "Log-rank not computed: no events")
     if var <= 0:
-        return TestResult(0.0, 1.0, 1.0, method + "; no informative events, p = 1")
+        raise StatsInputError(
+            "log-rank: no event time with both groups at risk in the same stratum"
+        )
     stat = o_minus_e**2 / var
     return TestResult(float(stat), float(sps.chi2.sf(stat, 1)), 1.0, method)
 
@@ -257,6 +268,7 @@ class CoxResult:
     likelihood_ratio: TestResult | None = None
     score: TestResult | None = None
     wald: TestResult | None = None
+    conf_level: float = float("nan")
 
 
 def cox_design(time, event, group, strata, reference, timefix: bool):
@@ -265,6 +277,8 @@ def cox_design(time, event, group, strata, reference, timefix: bool):
     g, levels = _two_groups(group)
     s, _ = _factor(strata, "strata")
     same_length(time=t, event=e, group=g, strata=s)
+    if not e.any():
+        raise StatsInputError("Cox model: no events (R coxph gives coefficient NA)")
     if reference is None:
         reference = levels[0]
     if reference not in levels:
@@ -279,11 +293,19 @@ def _chi2(stat: float, method: str) -> TestResult:
 
 
 def stratified_cox(
-    time, event, group, strata, reference=None, alpha: float = 0.05, timefix: bool = True
+    time,
+    event,
+    group,
+    strata,
+    reference=None,
+    alpha: float = 0.05,
+    timefix: bool = True,
+    ties: str = "efron",
 ) -> CoxResult:
-    """Cox model ``group`` stratified by ``strata``, Efron ties, Wald CI and p.
+    """Cox model ``group`` stratified by ``strata``, Wald CI and p; ``ties`` "efron" (R's
+    default), "breslow" or "exact" (exact conditional likelihood).
 
-    Equals R ``coxph(Surv(time, event) ~ group + strata(strata))``: HR = exp(coef) of the
+    Equals R ``coxph(Surv(time, event) ~ group + strata(strata), ties =)``: HR = exp(coef) of the
     non-reference level, Wald CI exp(coef +- z se) and Wald p; ``likelihood_ratio``,
     ``score`` and ``wald`` are R's ``summary()$logtest``, ``$sctest``, ``$waldtest``.
     ``reference`` defaults to the first level in sorted order (R's factor default). Written
@@ -291,7 +313,7 @@ def stratified_cox(
     number of strata (47 s for 1,200 pairs; this takes milliseconds for 100,000).
     """
     t, e, x, s, level, reference = cox_design(time, event, group, strata, reference, timefix)
-    model = EfronCox(t, e, x, s)
+    model = EfronCox(t, e, x, s, ties)
     coef, info = model.fit()
     se = float(1 / np.sqrt(info))
     ll0, score0, info0 = model.loglik_score_info(0.0)
@@ -306,9 +328,10 @@ def stratified_cox(
         se=se,
         level=level,
         reference=reference,
-        method="Cox proportional hazards stratified by pair, Efron ties, Newton-Raphson, "
-        "Wald CI and p (equals R coxph with strata())",
+        method=f"Cox proportional hazards stratified by pair, {TIES_TEXT[ties]}, "
+        f'Newton-Raphson, Wald CI and p (equals R coxph with strata(), ties = "{ties}")',
         likelihood_ratio=_chi2(2 * (ll - ll0), "Likelihood ratio test (R summary(coxph)$logtest)"),
         score=_chi2(score0**2 / info0, "Score (log-rank) test (R summary(coxph)$sctest)"),
         wald=_chi2((coef / se) ** 2, "Wald test (R summary(coxph)$waldtest)"),
+        conf_level=1 - alpha,
     )
