@@ -1,29 +1,30 @@
-"""Love plot rows (study labels, one row per two-level covariate, no duplicate of a matching
-variable, matching variables first) and the figure (thresholds, deterministic bytes)."""
+"""Love plot rows (the balance's labels, one row per two-level covariate, one per level
+otherwise, matching variables first) and the figure (thresholds, deterministic bytes)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from spinepair.matching.loveplot import GROUPS, config_labels, love_plot, love_rows
-from tests.test_tables import TABLES
+from spinepair.matching.loveplot import GROUPS, love_plot, love_rows
 
 BALANCE = pd.DataFrame(
     {
-        "variable": ["sex", "sex", "age_years", "child_pugh_num", "child_pugh", "child_pugh",
-                     "index_region", "index_region", "index_region", "vas_pre"],
-        "level": ["F", "M", "", "", "A", "B", "cervical", "lumbar", "thoracic", ""],
-        "smd_before": [-0.1, 0.1, -0.24, -0.41, 0.37, -0.26, 0.2, 0.24, -0.35, 0.33],
-        "smd_after": [0.0, 0.0, -0.04, -0.12, 0.12, -0.12, 0.08, 0.22, -0.31, np.inf],
+        "variable": ["sex", "sex", "age_years", "child_pugh", "child_pugh", "child_pugh",
+                     "index_region", "index_region", "vas_pre"],
+        "label": ["Sex", "Sex", "Age, years", "Child-Pugh class", "Child-Pugh class",
+                  "Child-Pugh class", "Location", "Location", "Pretreatment VAS"],
+        "matching": [True, True, True, True, True, True, False, False, False],
+        "level": ["F", "M", "", "A", "B", "C", "cervical", "lumbar", ""],
+        "smd_before": [-0.1, 0.1, -0.25, 0.48, -0.31, -0.24, 0.2, 0.24, 0.34],
+        "smd_after": [0.0, 0.0, -0.04, 0.14, -0.14, 0.0, 0.08, 0.21, np.inf],
     }
 )  # fmt: skip
-MATCHING = ["sex", "age_years", "child_pugh_num"]
 
 
 def rows():
-    labels = config_labels(TABLES, {"child_pugh_num": "Child-Pugh class", "sex": "Sex"})
-    return love_rows(BALANCE, MATCHING, labels)
+    first = BALANCE["variable"] == "index_region"  # an other covariate first: moved down
+    return love_rows(pd.concat([BALANCE[first], BALANCE[~first]]))
 
 
 def test_rows():
@@ -31,14 +32,16 @@ def test_rows():
     assert r["label"].tolist() == [
         "Sex: M",
         "Age, years",
-        "Child-Pugh class",
-        "Location of index metastasis: cervical",
-        "Location of index metastasis: lumbar",
-        "Location of index metastasis: thoracic",
+        "Child-Pugh class: A",
+        "Child-Pugh class: B",
+        "Child-Pugh class: C",
+        "Location: lumbar",  # two levels: one row, the second level
         "Pretreatment VAS",
     ]
-    assert r["group"].tolist() == [GROUPS[0]] * 3 + [GROUPS[1]] * 4
-    assert r.loc[r["label"] == "Child-Pugh class", "smd_before"].item() == -0.41  # the score
+    assert r["group"].tolist() == [GROUPS[0]] * 5 + [GROUPS[1]] * 2
+    # the balance's SMDs, unchanged: the same numbers as Table 1 and the diagnostics
+    got = r.set_index("label").loc["Child-Pugh class: A", ["smd_before", "smd_after"]]
+    assert got.tolist() == [0.48, 0.14]
 
 
 def test_figure(tmp_path):

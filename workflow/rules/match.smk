@@ -1,6 +1,9 @@
+from spinepair.analysis.settings import balance_settings
+
+
 rule match:
-    """1:1 matching of the comparator arm to the index arm, with balance diagnostics (the
-    Love plot is drawn by rule love_plot)."""
+    """1:1 matching of the comparator arm to the index arm, with the balance of the eligible
+    cohort before and after matching (the Love plot is drawn by rule love_plot)."""
     input:
         derived=expand(out("derived/{site}.parquet"), site=SITES),
         cohort=expand(out("cohort/{site}.parquet"), site=SITES),
@@ -20,6 +23,7 @@ rule match:
         "../envs/spinepair.yaml"
     params:
         spec=config["matching"],
+        balance=balance_settings(config),
         arms=config["study"],
         persons=config["persons"],
         key_fingerprint=KEY_FINGERPRINT,
@@ -75,7 +79,7 @@ rule flow_diagram:
         "../envs/spinepair.yaml"
     params:
         arms=script_safe(ARMS),
-        titles=script_safe(config["analysis"]["endpoints"]),
+        titles=script_safe(endpoint_titles(config["analysis"]["endpoints"])),
         code=code("flow_diagram"),
     script:
         "../scripts/flow_diagram.py"

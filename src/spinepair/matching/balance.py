@@ -1,105 +1,165 @@
-"""Covariate balance between arms: means/proportions, SDs, standardised mean differences.
+"""Covariate balance before and after matching, as MatchIt 4's ``summary(m, standardize = TRUE)``.
 
-SMD = (mean_t - mean_c) / sqrt((s_t^2 + s_c^2) / 2) (pooled SD as cobalt/MatchIt with
-``s.d.denom = "pooled"``); numeric SDs use n - 1, proportions use p (1 - p). Columns of a
-numeric dtype are numeric; any other dtype (str, category, bool) is categorical, one row per
-level. Missing values are left out of each variable's counts.
+One definition for every output (Table 1 SMD rows, Love plot, balance page, diagnostics, ARD):
+
+- "before" is the whole eligible cohort (MatchIt's "All Data"), "after" the matched patients
+  ("Matched Data");
+- SMD = (mean treated - mean control) / SD, the SD taken once, in the eligible cohort, and used
+  before and after matching: ``treated`` (the index arm's SD, MatchIt's ATT) or ``pooled``
+  (sqrt of the mean of both arms' variances, MatchIt's ATE). A variable whose values are all
+  0/1 (every level of a categorical covariate) uses the proportion's SD sqrt(p (1 - p)), any
+  other the SD with n - 1. When that SD is 0 (no spread in the index arm) the pooled
+  within-arm SD weighted by arm size is used, as MatchIt does; means equal within 1.5e-8 give
+  SMD 0;
+- a categorical covariate is one row per level (the levels of the eligible cohort).
+
+Missing values are left out of each variable's counts (MatchIt refuses them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+DENOMINATORS = ("treated", "pooled")
+KINDS = ("numeric", "categorical", "binary")
+SMD_ROWS = {"continuous": "numeric", "categorical": "categorical", "ratio": "categorical",
+            "binary": "binary"}  # table row kinds with SMDs (spinepair.analysis.table_stats)  # fmt: skip
+_EPS = float(np.sqrt(np.finfo(float).eps))  # MatchIt: sqrt(.Machine$double.eps)
+_ARMS = ("treated", "control")
 STATS = (
-    "n_treated",
-    "n_control",
-    "mean_treated",
-    "mean_control",
-    "sd_treated",
-    "sd_control",
-    "smd",
-    "var_ratio",
+    *(f"{s}_{a}_before" for s in ("n", "mean") for a in _ARMS),
+    "sd_denominator",
+    "smd_before",
+    "var_ratio_before",
+    *(f"{s}_{a}_after" for s in ("n", "mean") for a in _ARMS),
+    "smd_after",
+    "var_ratio_after",
 )
+COLUMNS = ("variable", "label", "matching", "level", "kind", "denominator", *STATS)
 
 
-def balance_table(
-    df: pd.DataFrame, arm_col: str, variables: list[str], treated_value="SRS"
-) -> pd.DataFrame:
-    """One row per numeric variable or categorical level: variable, level ("" for numeric),
-    kind, n/mean/SD per arm, smd, var_ratio (numeric only; treated over control).
+@dataclass(frozen=True)
+class Covariate:
+    """A covariate whose balance is reported: column, kind (numeric, categorical, or binary: a
+    flag, levels "False"/"True"), label, and whether it (or the matching variable it stands
+    for) is a matching variable."""
 
-    >>> d = pd.DataFrame({"arm": ["SRS", "SRS", "RT", "RT"], "age": [50, 60, 52, 62]})
-    >>> round(float(balance_table(d, "arm", ["age"])["smd"].iloc[0]), 4)  # -2 / sqrt(50)
-    -0.2828
-    """
-    missing = [v for v in [arm_col, *variables] if v not in df.columns]
-    if missing:
-        raise ValueError(f"balance table: no column(s) {missing}")
-    treated = (df[arm_col] == treated_value).to_numpy()
-    rows = []
-    for var in variables:
-        col = df[var]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            x = col.to_numpy(float)
-            rows.append({"variable": var, "level": "", "kind": "numeric"})
-            rows[-1].update(_numeric(x[treated], x[~treated]))
+    variable: str
+    kind: str
+    label: str
+    matching: bool = False
+
+
+def covariates(
+    tables: dict, matching: dict, labels: dict, dtypes: dict | None = None
+) -> list[Covariate]:
+    """The balance covariates of a study config: every table row with an SMD (its label; a
+    ``continuous`` row numeric, ``categorical``/``ratio`` rows categorical, ``binary`` rows
+    binary; described-only kinds and rows of one arm have none), then
+    the matching variables and ``matching.balance_variables`` not shown yet, numeric when
+    ``dtypes`` (variable -> numeric?) says so; a variable whose label a row already has (the
+    numeric score behind a categorical row, as Child-Pugh class) is that row."""
+    calipers = [c["variable"] if isinstance(c, dict) else c for c in matching["calipers"]]
+    matched = [*matching.get("exact", []), *calipers]
+    out: dict[str, Covariate] = {}
+    for decl in tables.values():
+        for row in decl.get("rows", ()):
+            wanted = row.get("smd", decl.get("smd", False)) and "arms" not in row
+            if not wanted or row["kind"] not in SMD_ROWS:
+                continue
+            var, kind = str(row["variable"]), SMD_ROWS[row["kind"]]
+            if var in out and out[var].kind != kind:
+                raise ValueError(f"balance: {var!r} is both a numeric and a categorical row")
+            out[var] = Covariate(var, kind, str(row.get("label", labels.get(var, var))))
+    by_label = {c.label: v for v, c in out.items()}
+    for var in dict.fromkeys([*matched, *matching.get("balance_variables", [])]):
+        label = str(labels.get(var, var))
+        if var in out or label in by_label:
+            key = out.get(var) and var or by_label[label]
+            if var in matched:
+                out[key] = Covariate(out[key].variable, out[key].kind, out[key].label, True)
             continue
+        numeric = (dtypes or {}).get(var, True)
+        out[var] = Covariate(var, KINDS[0] if numeric else KINDS[1], label, var in matched)
+        by_label[label] = var
+    return list(out.values())
+
+
+def balance(
+    frame: pd.DataFrame,
+    treated: np.ndarray,
+    matched: np.ndarray,
+    covs: list[Covariate],
+    denominator: str = "treated",
+) -> pd.DataFrame:
+    """One row per numeric covariate or categorical level (columns ``COLUMNS``) of ``frame``
+    (the eligible cohort; ``treated``/``matched``: boolean masks of its rows).
+
+    >>> d = pd.DataFrame({"age": [50.0, 60.0, 52.0, 62.0, 70.0]})
+    >>> t, m = np.array([1, 1, 0, 0, 0], bool), np.array([1, 1, 1, 1, 0], bool)
+    >>> b = balance(d, t, m, [Covariate("age", "numeric", "Age")])
+    >>> [round(float(b[c].iloc[0]), 4) for c in ("smd_before", "smd_after")]  # / sd(50, 60)
+    [-0.8957, -0.2828]
+    """
+    if denominator not in DENOMINATORS:
+        raise ValueError(f"balance: SMD denominator {denominator!r} not in {DENOMINATORS}")
+    missing = [c.variable for c in covs if c.variable not in frame.columns]
+    if missing:
+        raise ValueError(f"balance: no column(s) {missing}")
+    treated, matched = np.asarray(treated, bool), np.asarray(matched, bool)
+    rows = []
+    for cov in covs:
+        col = frame[cov.variable]
+        head = {"variable": cov.variable, "label": cov.label, "matching": cov.matching,
+                "denominator": denominator}  # fmt: skip
+        if cov.kind == "numeric":
+            x = pd.to_numeric(col).to_numpy(float, na_value=np.nan)
+            rows.append({**head, "level": "", "kind": "numeric"})
+            rows[-1].update(_stats(x, treated, matched, denominator))
+            continue
+        if cov.kind == "binary":
+            col = col.map(lambda v: str(bool(v)), na_action="ignore")
         ok = col.notna().to_numpy()
         for level in _levels(col):
-            hit = (col == level).to_numpy()
-            rows.append({"variable": var, "level": str(level), "kind": "categorical"})
-            rows[-1].update(_proportion(hit[treated & ok], hit[~treated & ok]))
-    return pd.DataFrame(rows, columns=["variable", "level", "kind", *STATS])
+            x = np.where(ok, (col.astype(str) == str(level)).to_numpy(float), np.nan)
+            rows.append({**head, "level": str(level), "kind": cov.kind})
+            rows[-1].update(_stats(x, treated, matched, denominator))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def balance_before_after(
     index_df: pd.DataFrame,
     comparator_df: pd.DataFrame,
     pairs: pd.DataFrame,
-    variables: list[str],
+    covs: list[Covariate],
+    denominator: str = "treated",
     id_col: str = "patient_key",
 ) -> pd.DataFrame:
-    """Balance of all index vs all comparator patients (``*_before``) and of the matched
-    patients in ``pairs`` (index_key, comparator_key) (``*_after``), one row per variable/level."""
-    arm = "_arm"
-    before = pd.concat(
-        [index_df.assign(**{arm: "index"}), comparator_df.assign(**{arm: "comparator"})],
-        ignore_index=True,
+    """:func:`balance` of the eligible index (treated) and comparator patients, matched being
+    the patients in ``pairs`` (index_key, comparator_key)."""
+    frame = pd.concat([index_df, comparator_df], ignore_index=True)
+    treated = np.r_[np.ones(len(index_df), bool), np.zeros(len(comparator_df), bool)]
+    keys = frame[id_col].astype(str)
+    matched = np.where(
+        treated,
+        keys.isin(pairs["index_key"].astype(str)),
+        keys.isin(pairs["comparator_key"].astype(str)),
     )
-    for var in variables:  # categorical levels of the whole cohort, also after matching
-        col = before[var]
-        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            before[var] = pd.Categorical(col, categories=_levels(col))
-    matched = before[id_col].isin(pairs["index_key"]) & (before[arm] == "index")
-    matched |= before[id_col].isin(pairs["comparator_key"]) & (before[arm] == "comparator")
-    tables = [balance_table(d, arm, variables, "index") for d in (before, before[matched])]
-    return tables[0].merge(
-        tables[1], on=["variable", "level", "kind"], how="left", suffixes=("_before", "_after")
-    )
+    return balance(frame, treated, matched, covs, denominator)
 
 
-def diagnostic(
-    balance: pd.DataFrame, variables: list[str], threshold: float = 0.1
-) -> tuple[bool, list[str]]:
-    """Whether every listed variable (each level) has |SMD| <= threshold (after matching when
-    ``balance`` comes from :func:`balance_before_after`), with one message per failure."""
-    col = "smd_after" if "smd_after" in balance.columns else "smd"
-    absent = [v for v in variables if v not in set(balance["variable"])]
-    if absent:
-        raise ValueError(f"balance diagnostic: no balance rows for {absent}")
-    where = " after matching" if col == "smd_after" else ""
-    messages = []
-    for row in balance[balance["variable"].isin(variables)].itertuples(index=False):
-        name = row.variable + (f"={row.level}" if row.level != "" else "")
-        smd = getattr(row, col)
-        if np.isnan(smd):
-            messages.append(
-                f"{name}: SMD{where} not computable (too few patients with a value in one arm)"
-            )
-        elif abs(smd) > threshold:
-            messages.append(f"{name}: |SMD|{where} {abs(smd):.3f} > {threshold}")
-    return not messages, messages
+def lookup(bal: pd.DataFrame, variable: str, level="") -> pd.Series:
+    """The balance row of ``variable`` (and categorical ``level``); an error when absent."""
+    hit = bal[(bal["variable"] == str(variable)) & (bal["level"].astype(str) == str(level))]
+    if len(hit) != 1:
+        raise ValueError(
+            f"balance: no row for {variable!r}{f' = {level!r}' if level != '' else ''} "
+            "(the match stage computes the balance of every table row with an SMD)"
+        )
+    return hit.iloc[0]
 
 
 def _levels(col: pd.Series) -> list:
@@ -109,47 +169,95 @@ def _levels(col: pd.Series) -> list:
     return sorted(col.dropna().unique(), key=str)
 
 
-def _numeric(x1: np.ndarray, x0: np.ndarray) -> dict:
-    x1, x0 = x1[~np.isnan(x1)], x0[~np.isnan(x0)]
-    m1, m0 = _mean(x1), _mean(x0)
-    v1 = float(np.var(x1, ddof=1)) if len(x1) > 1 else np.nan
-    v0 = float(np.var(x0, ddof=1)) if len(x0) > 1 else np.nan
-    return {
-        "n_treated": len(x1),
-        "n_control": len(x0),
-        "mean_treated": m1,
-        "mean_control": m0,
-        "sd_treated": np.sqrt(v1),
-        "sd_control": np.sqrt(v0),
-        "smd": _smd(m1, m0, v1, v0),
-        "var_ratio": v1 / v0 if v0 > 0 else (1.0 if v1 == 0 else np.nan),
-    }
+def _stats(x: np.ndarray, treated: np.ndarray, matched: np.ndarray, denominator: str) -> dict:
+    ok = ~np.isnan(x)
+    binary = bool(np.isin(x[ok], (0.0, 1.0)).all())
+    x1, x0 = x[ok & treated], x[ok & ~treated]
+    sd = _denominator(x1, x0, binary, denominator)
+    out = {"sd_denominator": sd}
+    for when, sel in (("before", ok), ("after", ok & matched)):
+        a, b = x[sel & treated], x[sel & ~treated]
+        m1, m0 = _mean(a), _mean(b)
+        out |= {f"n_treated_{when}": len(a), f"n_control_{when}": len(b)}
+        out |= {f"mean_treated_{when}": m1, f"mean_control_{when}": m0}
+        out[f"smd_{when}"] = np.nan if len(a) < 2 and len(b) < 2 else _smd(m1 - m0, sd)
+        out[f"var_ratio_{when}"] = np.nan if binary else _ratio(a, b)
+    return out
 
 
-def _proportion(h1: np.ndarray, h0: np.ndarray) -> dict:
-    p1, p0 = _mean(h1), _mean(h0)
-    v1, v0 = p1 * (1 - p1), p0 * (1 - p0)
-    return {
-        "n_treated": len(h1),
-        "n_control": len(h0),
-        "mean_treated": p1,
-        "mean_control": p0,
-        "sd_treated": np.sqrt(v1),
-        "sd_control": np.sqrt(v0),
-        "smd": _smd(p1, p0, v1, v0),
-        "var_ratio": np.nan,
-    }
+def _var(x: np.ndarray, binary: bool) -> float:
+    """p (1 - p) of a 0/1 variable, else the variance with n - 1 (MatchIt ``wvar``)."""
+    if binary:
+        p = _mean(x)
+        return p * (1 - p)
+    return float(np.var(x, ddof=1)) if len(x) > 1 else np.nan
+
+
+def _denominator(x1: np.ndarray, x0: np.ndarray, binary: bool, denominator: str) -> float:
+    if denominator == "treated":
+        sd = np.sqrt(_var(x1, binary))
+    else:
+        sd = np.sqrt((_var(x1, binary) + _var(x0, binary)) / 2)
+    if np.isfinite(sd) and sd >= _EPS:
+        return float(sd)
+    n = len(x1) + len(x0)  # MatchIt pooled_sd(contribution = "proportional")
+    if binary:
+        return float(np.sqrt(sum(len(x) * _var(x, True) for x in (x1, x0) if len(x)) / n))
+    within = sum(float(((x - x.mean()) ** 2).sum()) for x in (x1, x0) if len(x))
+    return float(np.sqrt(within / (n - 2))) if n > 2 else np.nan
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> float:
+    v1, v0 = _var(a, False), _var(b, False)
+    return v1 / v0 if v0 > 0 else (1.0 if v1 == 0 else np.nan)
 
 
 def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else np.nan
 
 
-def _smd(m1: float, m0: float, v1: float, v0: float) -> float:
-    """(m1 - m0) / pooled SD; 0 when both arms are constant and equal, inf when they differ."""
-    pooled = np.sqrt((v1 + v0) / 2)
-    if np.isnan(m1 - m0) or np.isnan(pooled):
+def _smd(diff: float, sd: float) -> float:
+    """diff / sd; 0 when the means agree within 1.5e-8 (MatchIt), inf when sd is 0."""
+    if np.isnan(diff):
         return np.nan
-    if pooled == 0:
-        return 0.0 if m1 == m0 else float(np.copysign(np.inf, m1 - m0))
-    return float((m1 - m0) / pooled)
+    if abs(diff) <= _EPS:
+        return 0.0
+    if sd == 0:
+        return float(np.copysign(np.inf, diff))
+    return float(diff / sd)
+
+
+def verdicts(bal: pd.DataFrame, warn: float, fail: float | None = None) -> pd.DataFrame:
+    """One row per covariate: variable, label, matching, level (the level of the largest
+    |SMD| after matching, the first of equal ones), abs_smd (after), before (that level's
+    |SMD| before matching), status: PASS up
+    to ``warn``, WARN above it (or when not computable), FAIL above ``fail``; largest first."""
+    rows = []
+    for var, part in bal.groupby("variable", sort=False):
+        after = part["smd_after"].abs().astype(float).round(12)  # ties: the first level
+        worst = part.loc[after.fillna(np.inf).idxmax()]
+        value = abs(float(worst["smd_after"]))
+        failed = fail is not None and value > fail
+        status = "FAIL" if failed else "WARN" if np.isnan(value) or value > warn else "PASS"
+        rows.append(
+            {
+                "variable": var,
+                "label": worst["label"],
+                "matching": bool(worst["matching"]),
+                "level": str(worst["level"]),
+                "abs_smd": value,
+                "before": abs(float(worst["smd_before"])),
+                "status": status,
+            }
+        )
+    out = pd.DataFrame(rows)
+    return out.sort_values("abs_smd", ascending=False, na_position="first", ignore_index=True)
+
+
+def read_balance(path) -> pd.DataFrame:
+    """A balance CSV as :func:`balance` wrote it (levels as text, numbers as floats)."""
+    text = {"level": str, "label": str, "denominator": str}
+    bal = pd.read_csv(path, dtype=text, keep_default_na=False)
+    for col in STATS:
+        bal[col] = pd.to_numeric(bal[col], errors="coerce")
+    return bal.assign(matching=bal["matching"].astype(str) == "True")

@@ -1,10 +1,10 @@
 """Love plot: |SMD| before and after matching per covariate, matching variables first.
 
-Rows carry the study's labels (the table row labels of the config, and the figure labels for
-variables no table shows); a two-level categorical covariate is one row (its second level: the
-|SMD| of both levels is the same); a covariate whose label is already a matching variable's
-(the categorical copy of a matching score) is left out. Threshold lines at 0.1 and at the
-study's balance threshold.
+The rows are those of the match stage's balance (:mod:`spinepair.matching.balance`: the SD of
+the eligible cohort as denominator before and after), with its labels (the table rows'); a
+two-level categorical covariate is one row (its second level: the |SMD| of both levels is the
+same), a covariate with more levels one row per level. Threshold lines at the study's WARN
+and FAIL |SMD| (``analysis.diagnostics`` smd_warn, smd_fail).
 
 Output is byte-for-byte reproducible: fixed SVG hash salt, no date or software metadata.
 """
@@ -23,22 +23,20 @@ from spinepair.escape import figure_rc
 GROUPS = ("Matching variables", "Other covariates")
 
 
-def love_rows(balance: pd.DataFrame, matching, labels: dict, level_label=None) -> pd.DataFrame:
-    """The plotted rows of a :func:`spinepair.matching.balance.balance_before_after` table:
-    label, group, smd_before, smd_after, matching variables first (see module docstring).
-    ``level_label(variable, level)`` prints a level (default: the level itself)."""
+def love_rows(balance: pd.DataFrame, level_label=None) -> pd.DataFrame:
+    """The plotted rows of a :func:`spinepair.matching.balance.balance` table: variable,
+    level, label, group, smd_before, smd_after, matching variables first (see module
+    docstring). ``level_label(variable, level)`` prints a level (default: the level itself)."""
     level_label = level_label or (lambda _v, lv: lv)
-    taken = {labels.get(v, v) for v in matching}
     rows = []
     for var, part in balance.groupby("variable", sort=False):
-        name, group = labels.get(var, var), GROUPS[0] if var in matching else GROUPS[1]
-        if group == GROUPS[1] and name in taken:
-            continue
+        group = GROUPS[0] if part["matching"].any() else GROUPS[1]
         levels = part if len(part) != 2 or (part["level"] == "").any() else part.iloc[1:]
         for r in levels.itertuples(index=False):
-            text = name if r.level in ("", "True") else f"{name}: {level_label(var, r.level)}"
-            rows.append((text, group, r.smd_before, r.smd_after))
-    out = pd.DataFrame(rows, columns=["label", "group", "smd_before", "smd_after"])
+            text = r.label if r.level in ("", "True") else f"{r.label}: {level_label(var, r.level)}"
+            rows.append((var, r.level, text, group, r.smd_before, r.smd_after))
+    cols = ["variable", "level", "label", "group", "smd_before", "smd_after"]
+    out = pd.DataFrame(rows, columns=cols)
     return out.sort_values("group", key=lambda g: g.map(GROUPS.index), kind="stable")
 
 
@@ -85,15 +83,3 @@ def love_plot(rows: pd.DataFrame, path_svg, path_png, thresholds=(0.1,)) -> Figu
         fig.savefig(Path(path_svg), format="svg", metadata={"Date": None, "Creator": None})
         fig.savefig(Path(path_png), format="png", dpi=150, metadata={"Software": None})
     return fig
-
-
-def config_labels(tables: dict, extra: dict | None = None) -> dict[str, str]:
-    """{variable: label} of the study config's table rows, then the ``extra`` labels
-    (config ``analysis.figures.labels``, for variables no table shows) over them."""
-    labels = {
-        str(r["variable"]): str(r["label"])
-        for decl in tables.values()
-        for r in decl.get("rows", ())
-        if "label" in r and "{" not in str(r["variable"])
-    }
-    return labels | {str(k): str(v) for k, v in (extra or {}).items()}

@@ -9,7 +9,7 @@ import pandas as pd
 from spinepair.cohort.persons import apply_to_cohort
 from spinepair.contracts.parquetfile import read_parquet
 from spinepair.contracts.stages import load_stage_schema
-from spinepair.matching.balance import balance_before_after, diagnostic
+from spinepair.matching.balance import Covariate, balance_before_after, covariates, verdicts
 from spinepair.matching.match import match
 
 SPEC_KEYS = ("method", "distance", "exact")
@@ -31,8 +31,7 @@ class MatchStage:
     pairs: pd.DataFrame
     unmatched: pd.DataFrame
     balance: pd.DataFrame
-    passed: bool
-    messages: list[str]
+    verdicts: pd.DataFrame
 
 
 def read_persons(patient_paths, derived_paths) -> pd.DataFrame:
@@ -52,18 +51,23 @@ def read_persons(patient_paths, derived_paths) -> pd.DataFrame:
 
 
 def read_eligible(
-    derived_paths, cohort_paths, spec: dict, duplicates: pd.DataFrame | None = None
+    derived_paths,
+    cohort_paths,
+    spec: dict,
+    duplicates: pd.DataFrame | None = None,
+    balance_columns=(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The eligible patients' derived rows (only the columns matching needs) and the cohort.
 
     Reads each site's cohort first and then only its eligible rows and the matching and
     balance columns of the derived table, so memory follows the eligible cohort, not the
     registry. ``duplicates`` (patients the cross-site person policy removes) are made
-    ineligible first.
+    ineligible first; ``balance_columns``: further columns (the balance table's rows).
     """
     spec_m = matching_spec(spec)
     wanted = ["patient_key", "arm", *spec_m["exact"], *spec_m["calipers"]]
     wanted += [v for v in spec.get("balance_variables", []) if v not in wanted]
+    wanted += [v for v in balance_columns if v not in wanted]
     cohort = pd.concat([read_parquet(p) for p in cohort_paths], ignore_index=True)
     if duplicates is not None:
         cohort = apply_to_cohort(cohort, duplicates)
@@ -87,13 +91,27 @@ def eligible_arms(
     return pool[pool["arm"] == index_arm], pool[pool["arm"] == comparator_arm]
 
 
+def study_covariates(settings: dict, matching: dict, pool: pd.DataFrame) -> list[Covariate]:
+    """The balance covariates (:func:`spinepair.matching.balance.covariates`) of ``pool``."""
+    dtypes = {
+        c: pd.api.types.is_numeric_dtype(pool[c]) and not pd.api.types.is_bool_dtype(pool[c])
+        for c in pool.columns
+    }
+    return covariates(settings["tables"], matching, settings["labels"], dtypes)
+
+
 def run_match(
-    derived: pd.DataFrame, cohort: pd.DataFrame, spec: dict, index_arm: str, comparator_arm: str
+    derived: pd.DataFrame,
+    cohort: pd.DataFrame,
+    spec: dict,
+    index_arm: str,
+    comparator_arm: str,
+    settings: dict,
 ) -> MatchStage:
-    """Match, validate the pairs against ``schemas/pairs.yaml`` and check balance."""
+    """Match, validate the pairs against ``schemas/pairs.yaml`` and compute the balance of the
+    eligible cohort before and after matching (``settings``: :func:`spinepair.analysis.settings.balance_settings`)."""
     index, comparator = eligible_arms(derived, cohort, index_arm, comparator_arm)
-    spec_m = matching_spec(spec)
-    result = match(index, comparator, spec_m)
+    result = match(index, comparator, matching_spec(spec))
     pairs = result.pairs.astype(
         {
             "pair_id": "Int64",
@@ -103,21 +121,19 @@ def run_match(
         }
     )
     load_stage_schema("pairs.yaml").validate(pairs, lazy=True)
-    matching_vars = [*spec_m["exact"], *spec_m["calipers"]]
-    extra = [v for v in spec.get("balance_variables", []) if v not in matching_vars]
-    balance = balance_before_after(index, comparator, pairs, matching_vars + extra)
-    passed, messages = diagnostic(balance, matching_vars, spec.get("smd_threshold", 0.1))
-    return MatchStage(pairs, result.unmatched, balance, passed, messages)
+    covs = study_covariates(settings, spec, derived)
+    balance = balance_before_after(index, comparator, pairs, covs, settings["denominator"])
+    return MatchStage(pairs, result.unmatched, balance, verdicts(balance, *settings["thresholds"]))
 
 
-def diagnostic_text(stage: MatchStage, threshold: float) -> str:
-    """Human-readable study diagnostic for the log and the outputs."""
-    head = (
-        f"PASS: every matching variable has |SMD| <= {threshold} after matching"
-        if stage.passed
-        else f"WARNING: balance after matching exceeds |SMD| {threshold} for:"
-    )
-    lines = [head, *(f"  - {m}" for m in stage.messages)]
+def diagnostic_text(stage: MatchStage) -> str:
+    """Human-readable balance verdicts and unmatched patients for the log and the outputs."""
+    flagged = stage.verdicts[stage.verdicts["status"] != "PASS"]
+    worst = "FAIL" if (flagged["status"] == "FAIL").any() else "WARN" if len(flagged) else "PASS"
+    lines = [f"{worst}: balance after matching"]
+    for r in flagged.itertuples():
+        level = f" = {r.level}" if r.level else ""
+        lines.append(f"  - {r.status}: {r.label}{level}: |SMD| after matching {r.abs_smd:.3f}")
     lines.append(f"pairs: {len(stage.pairs)}; index patients unmatched: {len(stage.unmatched)}")
     lines += [f"  - {r.index_key}: {r.reason}" for r in stage.unmatched.itertuples()]
     return "\n".join(lines) + "\n"
