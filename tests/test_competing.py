@@ -22,29 +22,40 @@ from scipy import stats as sps
 
 from spinepair.analysis.analysis_sets import mark_sets
 from spinepair.analysis.ard import one, to_frame
-from spinepair.analysis.competing import competing_stats, status_and_time
+from spinepair.analysis.competing import competing_stats
+from spinepair.analysis.endpoint_definitions import endpoint
+from spinepair.analysis.endpoint_status import status_and_time
 from spinepair.analysis.pair_frame import pair_frame
+from spinepair.analysis.survival_summary import survival_stats
 from tests.test_tables import ARMS, synthetic
 
-LC = {"time": "lc_months", "event": "lc_event", "competing": "os"}
+MONTHS = [1, 2, 3, 6, 12]
+# death at any time competing (the R set-up above)
+LC = {"title": "LC", "competing": {"event": "os"}, "horizons_months": MONTHS}
 FURTHER = {
+    "title": "Further treatment",
     "time": "further_tx_interval_months",
     "event": "further_tx",
     "censor_time": "followup_months",
-    "competing": "os",
+    "competing": {"event": "os"},
+    "horizons_months": MONTHS,
 }
+LC_PAIRED = {
+    **LC, "time": "lc_months", "event": "lc_event",
+    "competing": {"event": "os", "gray_strata": True},
+}  # fmt: skip
 Z = float(sps.norm.ppf(0.975))
 
 
 def run(decls: dict, sets=None):
     pf = mark_sets(pair_frame(*synthetic()), sets)
-    params = {"alpha": 0.05, "lc_months": [1, 2, 3, 6, 12], "competing_risks": decls}
-    return to_frame([competing_stats(pf, ARMS, {**params, "analysis_sets": sets})])
+    params = {"alpha": 0.05, "analysis_sets": sets}
+    return to_frame([competing_stats(pf, ARMS, decls, params)])
 
 
 @pytest.fixture(scope="module")
 def ard():
-    return run({"lc": LC, "further_tx": FURTHER, "lc_paired": {**LC, "gray_strata": True}})
+    return run({"lc": LC, "further_tx": FURTHER, "lc_paired": LC_PAIRED})
 
 
 def loglog(est: float, var: float) -> tuple[float, float]:
@@ -55,11 +66,11 @@ def loglog(est: float, var: float) -> tuple[float, float]:
 
 def test_status_and_time_per_patient():
     pf = pair_frame(*synthetic())
-    status, time = status_and_time(pf, "idx", LC)
+    status, time = status_and_time(pf, "idx", endpoint("lc", LC))
     # rbind(st, tt)[, 1:6]: 1 8 | 2 5 | 0 8.5 | 1 12 | 2 3 | 0 15
     assert status.tolist() == [1, 2, 0, 1, 2, 0]
     assert time.tolist() == [8, 5, 8.5, 12, 3, 15]
-    status, time = status_and_time(pf, "cmp", FURTHER)
+    status, time = status_and_time(pf, "cmp", endpoint("further_tx", FURTHER))
     # rbind(st2, tt2)[, 7:12]: 2 10 | 1 4 | 2 9 | 2 14 | 1 8 | 1 2.5
     assert status.tolist() == [2, 1, 2, 2, 1, 1]
     assert time.tolist() == [10, 4, 9, 14, 8, 2.5]
@@ -125,7 +136,49 @@ def test_analysis_set_and_exclusions():
     derived, pairs = synthetic()
     derived.loc[derived["patient_key"] == "r2", "further_tx_interval_months"] = None
     pf = pair_frame(derived, pairs)
-    params = {"alpha": 0.05, "competing_risks": {"further_tx": FURTHER}}
-    ard = to_frame([competing_stats(pf, ARMS, params)])
+    ard = to_frame([competing_stats(pf, ARMS, {"further_tx": FURTHER}, {"alpha": 0.05})])
     assert one(ard, "competing", "further_tx", "pairs_excluded")["value"] == 1
     assert one(ard, "competing", "further_tx", "pairs")["value"] == 5
+
+
+def test_competing_event_counts_only_within_the_window():
+    # RT: r1 lc 10 / death 10, r4 lc 11 (no failure) / death 14, r5 lc 3 / alive
+    pf = pair_frame(*synthetic())
+    status, time = status_and_time(pf, "cmp", endpoint("lc", LC))
+    assert status.tolist() == [2, 1, 1, 2, 0, 1] and time.tolist() == [10, 4, 9, 14, 3, 6]
+    within = {**LC, "competing": {"event": "os", "within_months": 2}}
+    status, time = status_and_time(pf, "cmp", endpoint("lc", within))
+    # r4's death 3 months after the last imaging: censored at the last imaging (11)
+    assert status.tolist() == [2, 1, 1, 0, 0, 1] and time.tolist() == [10, 4, 9, 11, 3, 6]
+    assert "within 2 months after lc_months" in endpoint("lc", within).rule()
+
+
+def test_km_and_cox_read_the_same_definition_and_pairs():
+    within = {**LC, "competing": {"event": "os", "within_months": 2}}
+    pf = pair_frame(*synthetic())
+    surv = to_frame(survival_stats(pf, ARMS, {"lc": within}, {"alpha": 0.05}))
+    comp = to_frame([competing_stats(pf, ARMS, {"lc": within}, {"alpha": 0.05})])
+    for arm in ARMS:
+        assert (
+            one(surv, "survival", "lc", "events", arm=arm)["value"]
+            == (one(comp, "competing", "lc", "events", arm=arm)["value"])
+        )
+    assert one(surv, "survival", "lc", "cox_hr")["method"].endswith(
+        one(comp, "competing", "lc", "pairs")["method"].replace(
+            "; analysis set", "; a competing event censors at its time; analysis set"
+        )
+    )
+
+
+def test_one_minus_km_equals_cif_without_competing_events():
+    derived, pairs = synthetic()
+    derived["os_event"] = False  # no competing event: CIF = 1 - KM at every time
+    pf = pair_frame(derived, pairs)
+    surv = to_frame(survival_stats(pf, ARMS, {"lc": LC}, {"alpha": 0.05}))
+    comp = to_frame([competing_stats(pf, ARMS, {"lc": LC}, {"alpha": 0.05})])
+    for arm in ARMS:
+        assert one(comp, "competing", "lc", "competing_events", arm=arm)["value"] == 0
+        km = [one(surv, "survival", "lc", "survival", arm=arm, time=m)["value"] for m in MONTHS]
+        cif = [one(comp, "competing", "lc", "cif", arm=arm, time=m)["value"] for m in MONTHS]
+        np.testing.assert_allclose(1 - np.array(km), cif, atol=1e-12)
+    assert one(surv, "survival", "lc", "survival", arm="SRS", time=12)["value"] < 1

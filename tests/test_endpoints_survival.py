@@ -69,9 +69,9 @@ def test_events_on_the_treatment_day_give_time_zero():
     assert (r.pfs_months, r.pfs_event) == (0.0, True)
 
 
-def test_no_imaging_after_origin():
+def test_no_imaging_after_origin_is_no_assessment_not_censoring_at_zero():
     r = _one(imaging=[_img(-5, level="L4")])
-    assert (r.lc_months, r.lc_event, r.followup_mri) == (0.0, False, False)
+    assert pd.isna(r.lc_months) and pd.isna(r.lc_event) and not r.followup_mri
 
 
 def test_followup_mri():

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from spinepair.analysis.ard import one, select
+from spinepair.analysis.endpoint_definitions import competing_keys
 from tests.helpers.workflow import ROOT
 
 pytestmark = pytest.mark.workflow
@@ -46,15 +47,16 @@ def check_survival_and_competing(ard: pd.DataFrame) -> None:
         flow = select(ard, "flow", ep, statistic="n_analysed").set_index("arm")["value"]
         pairs = one(ard, "survival", ep, "pairs", arm="all")["value"]
         assert sorted(flow.index) == sorted(ARMS)
-        # the analysed of each arm are its patients described: the members of the pairs, or,
-        # for a set described per arm, every patient of the arm in the set
+        # one analysis set per endpoint: each arm is described on the members of its pairs
         for arm in ARMS:
-            assert flow[arm] == one(ard, "survival", ep, "n", arm=arm)["value"]
-            if not (CONFIG["analysis"].get("analysis_sets") or {}).get(ep):
-                assert flow[arm] == pairs
+            assert flow[arm] == one(ard, "survival", ep, "n", arm=arm)["value"] == pairs
+        sets = set(select(ard, "survival", ep)["analysis_set"]) | set(
+            select(ard, "competing", ep)["analysis_set"]
+        )
+        assert len(sets) == 1, (ep, sets)  # a block never mixes analysis sets
     outside = one(ard, "survival", "lc", "pairs_outside_set")["value"]
     assert outside > 0  # demo patients without follow-up MRI
-    for key in CONFIG["analysis"]["competing_risks"]:
+    for key in competing_keys(CONFIG["analysis"]["endpoints"]):
         for statistic in ("gray_p", "fg_shr"):
             assert np.isfinite(one(ard, "competing", key, statistic)["value"])
         cif = select(ard, "competing", key, statistic="cif")

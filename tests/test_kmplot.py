@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spinepair.analysis.endpoint_definitions import endpoint
 from spinepair.analysis.pair_frame import pair_frame
 from spinepair.analysis.survival_summary import km_groups
 from spinepair.report.kmplot import (
@@ -23,7 +24,7 @@ from tests.test_tables import ARMS, synthetic
 
 
 def draw(directory, pvalue=0.8523, hr=(0.71, 0.34, 1.48), **options):
-    groups = km_groups(pair_frame(*synthetic()), "os", ARMS)
+    groups = km_groups(pair_frame(*synthetic()), endpoint("os", "OS"), ARMS, None)
     png, svg = directory / "km.png", directory / "km.svg"
     options.setdefault("ylabel", "Overall survival probability")
     fig = km_figure(groups, png, svg, pvalue=pvalue, hr=hr, **options)
@@ -142,3 +143,17 @@ def test_cumulative_incidence_figure(tmp_path):
     text = (tmp_path / "c.svg").read_text(encoding="utf-8")
     assert "Gray's test p = 0.040" in text
     assert_no_text_on_curves(fig)
+
+
+def test_box_names_the_set_n_and_each_test():
+    from spinepair.report.kmplot import stats_text
+
+    text = stats_text(
+        0.527, "Stratified log-rank", (0.86, 0.29, 2.55), "SRS vs RT",
+        analysis_set="pairs with follow-up MRI, n = 20 pairs", hr_p=0.782,
+    )  # fmt: skip
+    assert text.splitlines() == [
+        "pairs with follow-up MRI, n = 20 pairs",
+        "Stratified log-rank p = 0.53",
+        "HR SRS vs RT 0.86 (95% CI 0.29–2.55), Wald p = 0.78",
+    ]

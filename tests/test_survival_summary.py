@@ -10,6 +10,7 @@ import pytest
 from spinepair import stats
 from spinepair.analysis.analysis_sets import mark_sets
 from spinepair.analysis.ard import one, select, to_frame
+from spinepair.analysis.endpoint_definitions import endpoint
 from spinepair.analysis.pair_frame import pair_frame
 from spinepair.analysis.survival_summary import (
     COLUMNS,
@@ -23,10 +24,13 @@ from tests.test_tables import ARMS, COLS, PARAMS, synthetic
 # every pair analysed (the R numbers below use all 6); the config's sets are tested apart
 ALL_PAIRS = {k: v for k, v in PARAMS.items() if k != "analysis_sets"}
 LC_SET = {"lc": {"require": "followup_mri"}}
+# the endpoints as the R set-up below defines them: no competing event, lc rates at 1-12 months
+DECLARED = {"os": "OS", "pfs": "PFS", "lc": {"title": "LC", "horizons_months": [1, 2, 3, 6, 12]}}
+OS = {"os": "OS"}
 
 
 def summary(derived, pairs) -> pd.DataFrame:
-    ard = to_frame(survival_stats(pair_frame(derived, pairs), ARMS, ["os", "pfs", "lc"], ALL_PAIRS))
+    ard = to_frame(survival_stats(pair_frame(derived, pairs), ARMS, DECLARED, ALL_PAIRS))
     return survival_table(ard)
 
 
@@ -108,7 +112,7 @@ def test_incomplete_pairs_are_excluded_and_counted():
 
 
 def test_km_groups():
-    groups = km_groups(pair_frame(*synthetic()), "os", ARMS)
+    groups = km_groups(pair_frame(*synthetic()), endpoint("os", "OS"), ARMS, None)
     t, e, _, _ = arrays("os")
     assert list(groups) == ["SRS", "RT"]
     np.testing.assert_array_equal(groups["RT"][0], t[6:])
@@ -116,7 +120,7 @@ def test_km_groups():
 
 
 def test_ard_rows_carry_the_tests_p():
-    ard = to_frame(survival_stats(pair_frame(*synthetic()), ARMS, ["os"], ALL_PAIRS))
+    ard = to_frame(survival_stats(pair_frame(*synthetic()), ARMS, OS, ALL_PAIRS))
     t, e, g, s = arrays("os")
     row = one(ard, "survival", "os", "cox_hr", arm="all")
     assert row["p"] == stats.stratified_cox(t, e, g, s, reference="RT").pvalue
@@ -167,7 +171,7 @@ def test_ard_uses_timefix_by_default():
     # 0.1 + 0.2 is not 0.3 in floating point; R's timefix (and ours) ties them
     derived.loc[derived["patient_key"] == "s5", "os_months"] = 0.1 + 0.2
     derived.loc[derived["patient_key"] == "r5", "os_months"] = 0.3
-    ard = to_frame(survival_stats(pair_frame(derived, pairs), ARMS, ["os"], ALL_PAIRS))
+    ard = to_frame(survival_stats(pair_frame(derived, pairs), ARMS, OS, ALL_PAIRS))
     t, e, g, s = arrays("os")
     t[4], t[10] = 0.1 + 0.2, 0.3
     fixed, unfixed = (stats.stratified_cox(t, e, g, s, "RT", timefix=f).hr for f in (True, False))
@@ -178,8 +182,9 @@ def test_ard_uses_timefix_by_default():
 def test_local_control_analysis_set():
     # followup_mri: SRS T T F T T T, RT T F T T T F -> pairs 1, 4, 5 in the set
     pf = mark_sets(pair_frame(*synthetic()), LC_SET)
-    params = {**ALL_PAIRS, "analysis_sets": LC_SET, "lc_months": [8]}
-    ard = to_frame(survival_stats(pf, ARMS, ["os", "lc"], params))
+    params = {**ALL_PAIRS, "analysis_sets": LC_SET}
+    lc = {"title": "LC", "analysis_set": "lc", "horizons_months": [8]}
+    ard = to_frame(survival_stats(pf, ARMS, {"os": "OS", "lc": lc}, params))
     out = one(ard, "survival", "lc", "pairs_outside_set")
     assert out["value"] == 3 and "followup_mri" in out["method"]
     assert one(ard, "survival", "lc", "pairs", arm="all")["value"] == 3
@@ -192,35 +197,15 @@ def test_local_control_analysis_set():
     assert r["lower"] == pytest.approx(0.00598309, rel=1e-5)
     # survdiff(Surv(lc_t[k], lc_e[k]) ~ g[k] + strata(pair[k]))$chisq = 1
     assert one(ard, "survival", "lc", "logrank_chisq")["value"] == pytest.approx(1.0)
-    groups = km_groups(pf, "lc", ARMS)
+    groups = km_groups(pf, endpoint("lc", lc), ARMS, LC_SET)
     np.testing.assert_array_equal(groups["SRS"][0], [8, 12, 3])  # the figure's pairs too
     flow = select(ard, "flow", "lc", statistic="n_analysed")
     assert set(flow["arm"]) == set(ARMS) and (flow["value"] == 3).all()
     assert "followup_mri" in flow["variable"].iloc[0]
+    # every row of the block names the one set and its n; no arm is described on other pairs
+    rows = select(ard, "survival", "lc")
+    assert set(rows["analysis_set"]) == {"pairs with followup_mri true for both members"}
+    assert (rows["n"] == 3).all()
+    assert (one(ard, "survival", "lc", "n", arm="SRS")["value"], flow["value"].iloc[0]) == (3, 3)
+    assert set(select(ard, "survival", "os")["analysis_set"]) == {"matched pairs"}
     assert (select(ard, "flow", "os", statistic="n_analysed")["value"] == 6).all()
-
-
-def test_local_control_set_described_per_arm():
-    # describe: per_arm -> each arm on all its patients with follow-up MRI (SRS 1, 2, 4, 5, 6;
-    # RT 1, 3, 4, 5); the paired test stays on pairs 1, 4, 5
-    sets = {"lc": {"require": "followup_mri", "describe": "per_arm", "label": "with MRI"}}
-    pf = mark_sets(pair_frame(*synthetic()), sets)
-    params = {**ALL_PAIRS, "analysis_sets": sets, "lc_months": [8, 12]}
-    ard = to_frame(survival_stats(pf, ARMS, ["lc"], params))
-    assert one(ard, "survival", "lc", "n", arm="SRS")["value"] == 5
-    assert one(ard, "survival", "lc", "n", arm="RT")["value"] == 4
-    # summary(survfit(Surv(c(8, 5, 12, 3, 15), c(1, 0, 1, 0, 0)) ~ 1, conf.type = "log-log"),
-    #   times = 8): surv 0.6666666667, lower 0.05407342679, upper 0.94520638727; at 12: 0.3333333
-    r = one(ard, "survival", "lc", "survival", arm="SRS", time=8.0)
-    assert r["value"] == pytest.approx(2 / 3)
-    assert (r["lower"], r["upper"]) == pytest.approx((0.05407342679, 0.94520638727), rel=1e-8)
-    assert one(ard, "survival", "lc", "survival", arm="SRS", time=12.0)["value"] == pytest.approx(
-        1 / 3
-    )
-    # survdiff(Surv(lc_t[k], lc_e[k]) ~ g[k] + strata(pair[k]))$chisq = 1 (pairs 1, 4, 5)
-    assert one(ard, "survival", "lc", "logrank_chisq")["value"] == pytest.approx(1.0)
-    assert one(ard, "survival", "lc", "pairs", arm="all")["value"] == 3
-    flow = select(ard, "flow", "lc", statistic="n_analysed").set_index("arm")["value"]
-    assert flow.to_dict() == {"SRS": 5, "RT": 4}
-    assert set(select(ard, "flow", "lc", statistic="n_analysed")["variable"]) == {"with MRI"}
-    np.testing.assert_array_equal(km_groups(pf, "lc", ARMS)["RT"][0], [10, 9, 11, 3])

@@ -1,14 +1,12 @@
 """Analysis sets: the pairs an endpoint is analysed on (study config ``analysis.analysis_sets``).
 
-A set is declared per endpoint key, e.g. ``lc: {require: followup_mri, describe: per_arm}``: a
-patient is in the set when the flag column ``require`` is true. Paired comparisons (tests,
-hazard ratios) keep a pair only when both members are in it. The description of each arm
-(numbers, events, Kaplan-Meier curves, medians and rates) uses the same pairs by default
-(``describe: pairs``), or with ``describe: per_arm`` every patient of the arm in the set, as a
-study reports actuarial rates per arm. :func:`mark_sets` writes ``in_set_<key>`` (pairs) and,
-for ``per_arm``, ``in_set_<key>_idx`` / ``_cmp`` (members) into the pair frame, so every
-consumer of the pair frame (statistics, Kaplan-Meier figures) reads the same patients;
-:func:`in_set` and :func:`member_in_set` read them back.
+A set is declared by key, e.g. ``lc: {require: followup_mri, label: pairs with follow-up MRI}``,
+and an endpoint names it (``analysis.endpoints.<key>.analysis_set``): a pair is in the set when
+the flag column ``require`` is true for both members. Every statistic of the endpoint (numbers,
+events, Kaplan-Meier curves, medians, rates, tests, hazard ratios, cumulative incidence) uses
+these pairs and no others. :func:`mark_sets` writes ``in_set_<key>`` into the pair frame, so every
+consumer of the pair frame (statistics, figures) reads the same pairs; :func:`in_set` reads it
+back.
 """
 
 from __future__ import annotations
@@ -16,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spinepair.analysis.ard import MATCHED_PAIRS
+
 PREFIX = "in_set_"
-DESCRIBE = ("pairs", "per_arm")
 
 
 def _flag(s: pd.Series) -> np.ndarray:
@@ -36,45 +35,31 @@ def mark_sets(pf: pd.DataFrame, sets: dict | None) -> pd.DataFrame:
             if f"{col}_{side}" not in pf.columns:
                 raise KeyError(f"analysis set {key!r}: pair frame has no column {col}_{side}")
         out[f"{PREFIX}{key}"] = _flag(pf[f"{col}_idx"]) & _flag(pf[f"{col}_cmp"])
-        describe_as = decl.get("describe", "pairs")
-        if describe_as not in DESCRIBE:
-            raise ValueError(f"analysis set {key!r}: describe must be one of {DESCRIBE}")
-        if describe_as == "per_arm":
-            for side in ("idx", "cmp"):
-                out[f"{PREFIX}{key}_{side}"] = _flag(pf[f"{col}_{side}"])
     return out
 
 
 def in_set(pf: pd.DataFrame, key: str) -> np.ndarray:
-    """Boolean mask of the pairs in the analysis set of ``key`` (all pairs without one)."""
+    """Boolean mask of the pairs in the analysis set ``key``."""
     col = f"{PREFIX}{key}"
-    return pf[col].to_numpy(bool) if col in pf.columns else np.ones(len(pf), bool)
+    if col not in pf.columns:
+        raise KeyError(f"analysis set {key!r} is not declared (analysis.analysis_sets)")
+    return pf[col].to_numpy(bool)
 
 
-def member_in_set(pf: pd.DataFrame, key: str, side: str) -> np.ndarray | None:
-    """Members of one side (``idx``/``cmp``) in the set of ``key`` when the set describes each
-    arm on its own patients (``describe: per_arm``); None when arms are described by pairs."""
-    col = f"{PREFIX}{key}_{side}"
-    return pf[col].to_numpy(bool) if col in pf.columns else None
+def set_label(sets: dict | None, key: str | None) -> str:
+    """The set ``key`` in words (its ``label``); "matched pairs" without a set."""
+    decl = (sets or {}).get(key) if key else None
+    if not decl:
+        return MATCHED_PAIRS
+    return str(decl.get("label") or f"pairs with {decl['require']} true for both members")
 
 
-def set_label(sets: dict | None, key: str) -> str:
-    """A short name of the analysis set of ``key`` for the flow diagram ('' without a set)."""
-    decl = (sets or {}).get(key)
+def describe(sets: dict | None, key: str | None) -> str:
+    """The rule of the set ``key`` in words ('' without a set)."""
+    decl = (sets or {}).get(key) if key else None
     if not decl:
         return ""
-    return str(decl.get("label") or f"{decl['require']} true")
-
-
-def describe(sets: dict | None, key: str) -> str:
-    """The rule of the analysis set of ``key`` in words ('' when it has none)."""
-    decl = (sets or {}).get(key)
-    if not decl:
-        return ""
-    rule = (
-        f"analysis set: {decl['require']} true; paired comparisons on the pairs whose both "
-        "members are in the set"
+    return (
+        f"analysis set: {set_label(sets, key)} ({decl['require']} true for both members of a "
+        "pair; a pair with a member outside the set is left out of every statistic)"
     )
-    if decl.get("describe") == "per_arm":
-        return rule + "; each arm described (Kaplan-Meier) on all its patients in the set"
-    return rule + " (a pair with one member outside the set is left out)"

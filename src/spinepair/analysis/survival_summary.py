@@ -1,85 +1,77 @@
 """Survival statistics of the matched pairs as ARD rows (table ``survival``, row = endpoint,
 statistic = quantity), and the tidy survival summary (results/survival.csv) drawn from them.
 
-One row per (endpoint, arm, quantity, time) with ``value`` and, where it applies, the CI
-``lower``/``upper`` and the ``method``:
+Each endpoint is declared once (:mod:`.endpoint_definitions`) and analysed on the pairs of its
+one analysis set (:func:`.endpoint_status.endpoint_data`): every row carries that set
+(``analysis_set``) and its n (patients of the arm, or pairs for arm ``all``), and its method
+states the endpoint's definition. A competing event censors at its time here (cause-specific);
+:mod:`.competing` keeps it. Rows:
 
-- per endpoint (os, pfs, lc) and arm: ``n``, ``events``, ``median`` (months, CI; NaN when not
-  reached), ``rmst`` at ``params["rmst_horizon_months"]`` (in ``time``), and for lc
-  ``survival`` (actuarial local control, a proportion) at each ``params["lc_months"]`` month;
-- per endpoint, arm ``all``: ``pairs`` used, ``pairs_excluded`` (a member without time or
-  event), ``pairs_outside_set`` (with an analysis set, :mod:`.analysis_sets`),
-  ``logrank_chisq``, ``logrank_df``, ``logrank_p`` (stratified by pair), ``cox_hr`` (index vs
-  comparator arm, Wald CI) and ``cox_p`` (Cox stratified by pair), ``estimate`` (the same
-  hazard ratio, the displayed effect estimate), ``lr_p`` and ``score_p`` (likelihood-ratio
-  and score tests of that model), ``hr_cluster`` (unstratified Cox, pair-clustered robust
-  SE), ``zph_p`` (proportional-hazards test of the stratified model) and
-  ``rmst_difference`` (index minus comparator, pairing ignored).
+- per arm: ``n``, ``events``, ``median`` (months, CI; NaN when not reached), ``survival`` (a
+  proportion) and ``n_at_risk`` at each declared horizon (``time``), ``rmst`` at
+  ``params["rmst_horizon_months"]`` (in ``time``);
+- arm ``all``: ``pairs`` used, ``pairs_excluded`` (a member's status or time unknown: without
+  the assessment, never censored at 0), ``pairs_outside_set``, ``logrank_chisq``,
+  ``logrank_df``, ``logrank_p`` (stratified by pair), ``cox_hr`` (index vs comparator arm,
+  Wald CI and p), ``cox_p`` (Wald), ``estimate`` (the same hazard ratio), ``lr_p`` and
+  ``score_p`` (likelihood-ratio and score tests of that model), ``hr_cluster`` (unstratified
+  Cox, pair-clustered robust SE), ``zph_p`` and ``rmst_difference`` (pairing ignored).
 
 Kaplan-Meier, log-rank, Cox and RMST merge times equal up to rounding noise (R's timefix).
-``params`` are the config's ``analysis`` keys ``alpha``, ``lc_months``, ``km.conf_type``,
-``rmst_horizon_months`` and ``analysis_sets``; the endpoints are the keys of
-``analysis.endpoints`` (derived columns ``<endpoint>_months`` and ``<endpoint>_event``). Each
-endpoint adds its analysed patients per arm to table ``flow`` (statistic ``n_analysed``).
+``params`` are the config's ``analysis`` keys ``alpha``, ``km.conf_type``,
+``rmst_horizon_months``, ``analysis_sets`` and ``endpoints``. Each endpoint adds its analysed
+patients per arm to table ``flow`` (statistic ``n_analysed``).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from spinepair import stats
-from spinepair.analysis.analysis_sets import describe, in_set, member_in_set, set_label
+from spinepair.analysis.analysis_sets import describe
 from spinepair.analysis.ard import ArdRows, select
+from spinepair.analysis.endpoint_definitions import Endpoint, endpoints
+from spinepair.analysis.endpoint_status import EndpointData, endpoint_data
 
 COLUMNS = ["endpoint", "arm", "quantity", "time", "value", "lower", "upper", "method"]
 NA = float("nan")
+# the test behind each p of a survival or competing row, as every summary names it
+P_TESTS = {
+    "logrank_p": "stratified log-rank",
+    "cox_hr": "Wald",
+    "cox_p": "Wald",
+    "estimate": "Wald",
+    "lr_p": "likelihood ratio",
+    "score_p": "score",
+    "hr_cluster": "Wald, robust SE",
+    "zph_p": "Grambsch-Therneau",
+    "gray_p": "Gray",
+    "fg_shr": "Wald, pair-clustered SE",
+}
 
 
-def endpoint_data(pf: pd.DataFrame, endpoint: str, arms):
-    """(time, event, arm label, pair id) arrays of the complete pairs in the endpoint's
-    analysis set, how many pairs were excluded for a missing time or event, and how many
-    are outside the analysis set."""
-    a, b = arms
-    cols = [f"{endpoint}_{v}_{s}" for v in ("months", "event") for s in ("idx", "cmp")]
-    missing = [c for c in cols if c not in pf.columns]
-    if missing:
-        raise KeyError(f"pair frame has no column(s) {missing}")
-    inside = in_set(pf, endpoint)
-    complete = pf[cols].notna().all(axis=1).to_numpy()
-    d = pf[complete & inside]
-    time = np.r_[d[cols[0]].to_numpy(float), d[cols[1]].to_numpy(float)]
-    event = np.r_[d[cols[2]].to_numpy(bool), d[cols[3]].to_numpy(bool)]
-    arm = np.r_[np.repeat(a, len(d)), np.repeat(b, len(d))]
-    pair = np.r_[d["pair_id"].to_numpy(), d["pair_id"].to_numpy()]
-    return time, event, arm, pair, int((~complete & inside).sum()), int((~inside).sum())
-
-
-def km_groups(pf: pd.DataFrame, endpoint: str, arms) -> dict:
-    """{arm: (time, event)} each arm is described on (Kaplan-Meier rows and figure): the
-    members of the complete pairs, or, for a ``per_arm`` analysis set, every patient of the
-    arm in the set with a known time and event."""
-    time, event, arm, *_ = endpoint_data(pf, endpoint, arms)
-    groups = {lab: (time[arm == lab], event[arm == lab]) for lab in arms}
-    for lab, side in zip(arms, ("idx", "cmp")):
-        member = member_in_set(pf, endpoint, side)
-        if member is not None:
-            t, e = pf[f"{endpoint}_months_{side}"], pf[f"{endpoint}_event_{side}"]
-            keep = member & t.notna().to_numpy() & e.notna().to_numpy()
-            groups[lab] = (t.to_numpy(float)[keep], e.to_numpy(bool)[keep])
-    return groups
+def km_groups(pf: pd.DataFrame, ep: Endpoint, arms, sets: dict | None) -> dict:
+    """{arm: (time, event)} of the Kaplan-Meier curves: the analysed pairs of ``ep``."""
+    return endpoint_data(pf, ep, arms, sets).arm_groups(arms)
 
 
 class _Endpoint:
-    """Writes the ARD rows of one endpoint."""
+    """Writes the ARD rows of one endpoint: each with the analysis set, its n (patients of the
+    arm, pairs for ``all``) and the endpoint's definition after the method."""
 
-    def __init__(self, out: ArdRows, endpoint: str):
-        self.out, self.ep = out, endpoint
+    def __init__(self, out: ArdRows, ep: Endpoint, data: EndpointData, alpha: float):
+        self.out, self.ep, self.data, self.level = out, ep, data, 1 - alpha
+        cause_specific = "; a competing event censors at its time" if ep.competing else ""
+        self.rule = f"{ep.rule()}{cause_specific}; analysis set: {data.analysis_set}"
 
     def add(self, arm, quantity, value, lower=NA, upper=NA, time=NA, method="", p=NA):
+        n = self.data.pairs  # 1 patient per arm and pair
+        has_ci = not (pd.isna(lower) and pd.isna(upper))
         self.out.add(
-            self.ep, self.ep, quantity, value, arm=arm, time=time, lower=lower, upper=upper,
-            method=method, p=p,
+            self.ep.key, self.ep.key, quantity, value, arm=arm, time=time, lower=lower,
+            upper=upper, p=p, n=n, conf_level=self.level if has_ci else NA,
+            analysis_set=self.data.analysis_set,
+            method=f"{method}; {self.rule}" if method else self.rule,
         )  # fmt: skip
 
     def guarded(self, quantities, compute) -> None:
@@ -137,51 +129,65 @@ def _rmst_rows(e: _Endpoint, time, event, arm, arms, tau: float, alpha: float) -
         e.add("all", "rmst_difference", None, time=tau, method=f"not computed: {exc}")
 
 
-def survival_stats(pf: pd.DataFrame, arms, endpoints, params: dict) -> list[ArdRows]:
-    """The survival statistics of every endpoint and its ``flow`` rows (see the module
-    docstring)."""
+def _arm_rows(e: _Endpoint, arms, conf_type: str, alpha: float) -> None:
+    km_method = f"Kaplan-Meier, Greenwood SE, {conf_type} CI {1 - alpha:.0%}"
+    for lab, (t_arm, e_arm) in e.data.arm_groups(arms).items():
+        e.add(lab, "n", len(t_arm))
+        e.add(lab, "events", e_arm.sum())
+        if not len(t_arm):
+            continue
+        fit = stats.kaplan_meier(t_arm, e_arm, conf_type=conf_type, alpha=alpha)
+        e.add(lab, "median", fit.median, fit.median_lower, fit.median_upper, method=km_method)
+        if e.ep.horizons:
+            pts = fit.at(list(e.ep.horizons))
+            for i, m in enumerate(e.ep.horizons):
+                e.add(lab, "survival", pts.survival[i], pts.lower[i], pts.upper[i], m, km_method)
+                e.add(lab, "n_at_risk", pts.n_at_risk[i], time=m, method="Kaplan-Meier")
+
+
+def _test_rows(e: _Endpoint, arms, alpha: float) -> None:
+    d = e.data
+    try:
+        lr = stats.stratified_logrank(d.time, d.event, d.arm, d.pair)
+        e.add("all", "logrank_chisq", lr.statistic, method=lr.method)
+        e.add("all", "logrank_df", lr.df, method=lr.method)
+        e.add("all", "logrank_p", lr.pvalue, method=lr.method, p=lr.pvalue)
+    except stats.StatsInputError as exc:
+        e.add("all", "logrank_p", NA, method=f"not computed: {exc}")
+    data = (d.time, d.event, d.arm, d.pair, arms, alpha)
+    e.guarded(("cox_hr", "estimate"), lambda x=data: _cox_rows(*x))
+    e.guarded(("hr_cluster", "zph_p"), lambda x=data: _extra_cox_rows(*x))
+
+
+def survival_stats(pf: pd.DataFrame, arms, declared: dict, params: dict) -> list[ArdRows]:
+    """The survival statistics of every endpoint of ``declared`` (``analysis.endpoints``) and
+    its ``flow`` rows (see the module docstring)."""
     alpha = float(params.get("alpha", 0.05))
     conf_type = (params.get("km") or {}).get("conf_type", "log-log")
-    lc_months = [float(m) for m in params.get("lc_months", [])]
     tau = params.get("rmst_horizon_months")
     sets = params.get("analysis_sets")
     out, flow = ArdRows("survival"), ArdRows("flow")
-    for ep in endpoints:
-        e = _Endpoint(out, ep)
-        time, event, arm, pair, excluded, outside = endpoint_data(pf, ep, arms)
-        km_method = f"Kaplan-Meier, Greenwood SE, {conf_type} CI {1 - alpha:.0%}"
-        rule = describe(sets, ep)
-        label = set_label(sets, ep)
-        for lab, (t_arm, e_arm) in km_groups(pf, ep, arms).items():
-            e.add(lab, "n", len(t_arm))
-            e.add(lab, "events", e_arm.sum())
-            flow.add(ep, label, "n_analysed", len(t_arm), arm=lab, n=len(time) // 2)
-            if not len(t_arm):
-                continue
-            fit = stats.kaplan_meier(t_arm, e_arm, conf_type=conf_type, alpha=alpha)
-            e.add(lab, "median", fit.median, fit.median_lower, fit.median_upper, method=km_method)
-            if ep == "lc" and lc_months:
-                pts = fit.at(lc_months)
-                for i, m in enumerate(lc_months):
-                    e.add(
-                        lab, "survival", pts.survival[i], pts.lower[i], pts.upper[i], m, km_method
-                    )
-        e.add("all", "pairs", len(time) // 2)
-        e.add("all", "pairs_excluded", excluded)
-        if rule:
-            e.add("all", "pairs_outside_set", outside, method=rule)
-        try:
-            lr = stats.stratified_logrank(time, event, arm, pair)
-            e.add("all", "logrank_chisq", lr.statistic, method=lr.method)
-            e.add("all", "logrank_df", lr.df, method=lr.method)
-            e.add("all", "logrank_p", lr.pvalue, method=lr.method, p=lr.pvalue)
-        except stats.StatsInputError as exc:
-            e.add("all", "logrank_p", NA, method=f"not computed: {exc}")
-        data = (time, event, arm, pair, arms, alpha)
-        e.guarded(("cox_hr", "estimate"), lambda d=data: _cox_rows(*d))
-        e.guarded(("hr_cluster", "zph_p"), lambda d=data: _extra_cox_rows(*d))
-        if tau is not None and len(time):
-            _rmst_rows(e, time, event, arm, arms, float(tau), alpha)
+    for ep in endpoints(declared).values():
+        d = endpoint_data(pf, ep, arms, sets)
+        e = _Endpoint(out, ep, d, alpha)
+        _arm_rows(e, arms, conf_type, alpha)
+        for lab in arms:
+            flow.add(
+                ep.key, d.analysis_set if ep.analysis_set else "", "n_analysed", d.pairs,
+                arm=lab, n=d.pairs, analysis_set=d.analysis_set,
+            )  # fmt: skip
+        e.add("all", "pairs", d.pairs)
+        e.add("all", "pairs_excluded", d.pairs_excluded)
+        if ep.analysis_set:
+            e.add(
+                "all",
+                "pairs_outside_set",
+                d.pairs_outside_set,
+                method=describe(sets, ep.analysis_set),
+            )
+        _test_rows(e, arms, alpha)
+        if tau is not None and d.pairs:
+            _rmst_rows(e, d.time, d.event, d.arm, arms, float(tau), alpha)
     return [out, flow]
 
 

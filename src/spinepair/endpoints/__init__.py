@@ -11,13 +11,20 @@ from spinepair.endpoints.pain import (
     select_visits,
 )
 from spinepair.endpoints.survival_times import further_treatment, time_to_events
-from spinepair.endpoints.toxicity import compression_fractures, toxicity_summary
+from spinepair.endpoints.toxicity import (
+    compression_fractures,
+    first_fractures,
+    fracture_times,
+    toxicity_summary,
+)
 
 __all__ = [
     "CHOW_CATEGORIES",
     "DEFAULT_LADDER",
     "PAPER_CATEGORIES",
     "compression_fractures",
+    "first_fractures",
+    "fracture_times",
     "further_treatment",
     "pain_response",
     "select_visits",

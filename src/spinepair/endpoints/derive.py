@@ -17,8 +17,9 @@ import pandera.pandas as pa
 from spinepair.contracts.cdm import REGIONS, SCHEMA_DIR, TABLE_NAMES
 from spinepair.contracts.stages import load_stage_schema
 from spinepair.endpoints import (
-    compression_fractures,
     dose,
+    first_fractures,
+    fracture_times,
     further_treatment,
     pain_response,
     select_visits,
@@ -49,8 +50,11 @@ DEFAULT_PARAMS: dict = {
     "exactly_two": "stable",
     # paper rule: analgesic ranks; a step up is pain progression
     "analgesic_ladder": {"none": 0, "otc": 1, "steroid": 2, "narcotic": 3},
-    # a treatment-related compression fracture makes tox_any true (paper Table 2)
-    "fracture_counts_as_toxicity": True,
+    # toxicities count up to this many days after treatment_start (acute); None: no limit
+    "acute_toxicity_days": None,
+    # a treatment-related compression fracture also makes tox_any true (the reference
+    # paper's definition; a study declares it as a variant, the fracture is its own endpoint)
+    "fracture_counts_as_toxicity": False,
     # "progression_on_or_before": a fracture with index local progression on or before it
     # is attributed to the tumour, not a toxicity; "none": every index fracture counts
     "fracture_progression_rule": "progression_on_or_before",
@@ -85,6 +89,9 @@ def resolve_params(params: dict | None) -> dict:
         )
     if not float(out["month_days"]) > 0:
         raise ConfigError(f"month_days must be positive, got {out['month_days']!r}")
+    acute = out["acute_toxicity_days"]
+    if acute is not None and (type(acute) is not int or acute < 0):
+        raise ConfigError(f"acute_toxicity_days must be null or days >= 0, got {acute!r}")
     choices = {
         "pain_rule": RULES,
         "exactly_two": EXACTLY_TWO,
@@ -194,13 +201,19 @@ def derive_site(tables: dict[str, pd.DataFrame], params: dict | None = None) -> 
         last_followup_date=patients["last_followup_date"],
     )
     treated = anchors[anchors["treatment_start"].notna()]
-    fracture = compression_fractures(tables["imaging"], treated, prm["fracture_progression_rule"])
+    first = first_fractures(tables["imaging"], treated, prm["fracture_progression_rule"])
+    fracture = first.notna()
     parts = [
         _pain(tables["assessments"], treated, prm),
         toxicity_summary(
-            tables["toxicities"], treated, fracture, bool(prm["fracture_counts_as_toxicity"])
+            tables["toxicities"],
+            treated,
+            fracture,
+            bool(prm["fracture_counts_as_toxicity"]),
+            prm["acute_toxicity_days"],
         ),
         fracture.rename("compression_fracture").rename_axis("patient_key").to_frame(),
+        fracture_times(tables["imaging"], treated, first, month_days),
         further_treatment(tables["further_treatments"], treated, month_days),
         time_to_events(tables["imaging"], treated, month_days),
     ]

@@ -27,7 +27,8 @@ def time_to_events(imaging: pd.DataFrame, anchors: pd.DataFrame, month_days: flo
     - OS: death; else censored at last_followup_date.
     - Local control: first "local_progression" at the index level on imaging dated on/after
       the origin; else censored at the last imaging (any finding, any level) on/after the
-      origin, or at 0 months when there is none.
+      origin. Without any imaging on/after the origin lc_months and lc_event are NA: the
+      patient has no assessment and is left out, never censored at 0 months.
     - PFS: first of index local progression or death; else censored at last_followup_date.
     - other_level_progression_before_index: an "other_level_progression" finding dated
       before the first index local progression (at any date when there is none).
@@ -52,9 +53,9 @@ def time_to_events(imaging: pd.DataFrame, anchors: pd.DataFrame, month_days: flo
     os_end = a["death_date"].where(died, a["last_followup_date"])
     out["os_months"] = _months(os_end, a["origin"], month_days)
     out["os_event"] = died
-    lc_end = lp.where(lp.notna(), last_img).fillna(a["origin"])
+    lc_end = lp.where(lp.notna(), last_img)
     out["lc_months"] = _months(lc_end, a["origin"], month_days)
-    out["lc_event"] = lp.notna()
+    out["lc_event"] = pd.Series(lp.notna(), dtype="boolean").where(last_img.notna())
     pfs_event_date = pd.concat([lp, a["death_date"]], axis=1).min(axis=1)
     pfs_end = pfs_event_date.where(pfs_event_date.notna(), a["last_followup_date"])
     out["pfs_months"] = _months(pfs_end, a["origin"], month_days)

@@ -54,13 +54,19 @@ def fmt_p(p: float | None) -> str:
     return f"p = {p:#.2g}"
 
 
-def stats_text(pvalue, test: str, hr=None, contrast: str = "") -> str:
-    """The figure's test box: '<test> p = ...' and 'HR <contrast> x.xx (95% CI l-u)'."""
-    lines = [f"{test} {fmt_p(pvalue)}" if fmt_p(pvalue) else f"{test} p not available"]
+def stats_text(
+    pvalue, test: str, hr=None, contrast: str = "", *, analysis_set: str = "", ratio: str = "HR",
+    hr_p=None, hr_test: str = "Wald",
+) -> str:  # fmt: skip
+    """The figure's test box: the analysis set and its n ('<set>, n = 20 pairs'), '<test>
+    p = ...' and '<ratio> <contrast> x.xx (95% CI l-u), <hr_test> p = ...'."""
+    lines = [analysis_set] if analysis_set else []
+    lines.append(f"{test} {fmt_p(pvalue)}" if fmt_p(pvalue) else f"{test} p not available")
     if hr is not None and np.isfinite(hr[0]):
-        lines.append(
-            f"HR {contrast} {hr[0]:.2f} (95% CI {hr[1]:.2f}–{hr[2]:.2f})".replace("  ", " ")
-        )
+        text = f"{ratio} {contrast} {hr[0]:.2f} (95% CI {hr[1]:.2f}–{hr[2]:.2f})"
+        if fmt_p(hr_p):
+            text += f", {hr_test} {fmt_p(hr_p)}"
+        lines.append(text.replace("  ", " "))
     return "\n".join(lines)
 
 
@@ -100,6 +106,8 @@ def km_figure(
     ylabel: str,
     pvalue: float | None = None,
     hr: tuple[float, float, float] | None = None,
+    hr_p: float | None = None,
+    analysis_set: str = "",
     title: str | None = None,
     xlabel: str = "Months after treatment",
     conf_type: str = "log-log",
@@ -112,8 +120,9 @@ def km_figure(
 ) -> Figure:
     """Write the Kaplan-Meier curves of ``groups`` ({label: (time, event)}, the first label
     the index arm) to PNG and SVG and return the figure; ``pvalue`` is the stratified
-    log-rank p and ``hr`` (value, lower, upper) the hazard ratio of the first vs the second
-    group, both from the ARD."""
+    log-rank p, ``hr`` (value, lower, upper) the hazard ratio of the first vs the second
+    group with its Wald ``hr_p``, all from the ARD rows of the analysis set ``analysis_set``
+    (words and n, printed in the box) that ``groups`` holds."""
     fits = {label: kaplan_meier(t, e, conf_type=conf_type) for label, (t, e) in groups.items()}
     pooled = np.concatenate([np.asarray(t, float) for t, _ in groups.values()])
     horizon = float(horizon) if horizon else auto_horizon(pooled, risk_fraction)
@@ -158,7 +167,10 @@ def km_figure(
             side.set_visible(False)
         contrast = f"{labels[0]} vs {labels[1]}" if len(labels) > 1 else ""
         fig.canvas.draw()  # final layout before the free region is searched
-        _finish(fig, ax, stats_text(pvalue, "Stratified log-rank", hr, contrast))
+        text = stats_text(
+            pvalue, "Stratified log-rank", hr, contrast, analysis_set=analysis_set, hr_p=hr_p
+        )
+        _finish(fig, ax, text)
         _save(fig, path_png, path_svg, dpi)
     return fig
 
@@ -170,6 +182,10 @@ def cif_figure(
     *,
     ylabel: str,
     pvalue: float | None = None,
+    shr: tuple[float, float, float] | None = None,
+    shr_p: float | None = None,
+    contrast: str = "",
+    analysis_set: str = "",
     title: str | None = None,
     xlabel: str = "Months after treatment",
     ci: bool = False,
@@ -178,7 +194,9 @@ def cif_figure(
     dpi: int = 300,
 ) -> Figure:
     """Write cumulative-incidence step curves ({label: (time, cif, lower, upper)}, as the ARD
-    ``cif`` rows give them) with Gray's test ``pvalue`` to PNG and SVG; returns the figure."""
+    ``cif`` rows give them) with Gray's test ``pvalue``, the Fine-Gray ``shr`` (value, lower,
+    upper) of ``contrast`` with its Wald ``shr_p`` and the ``analysis_set`` (words and n) to PNG
+    and SVG; returns the figure."""
     horizon = max(float(np.max(c[0])) for c in curves.values())
     ticks = at_risk_times(horizon)
     with matplotlib.rc_context(figure_rc("none")):
@@ -208,7 +226,11 @@ def cif_figure(
         if title:
             fig.suptitle(title, fontsize=11)
         fig.canvas.draw()
-        _finish(fig, ax, stats_text(pvalue, "Gray's test"))
+        text = stats_text(
+            pvalue, "Gray's test", shr, contrast, analysis_set=analysis_set, ratio="sHR",
+            hr_p=shr_p, hr_test="Wald (pair-clustered SE)",
+        )  # fmt: skip
+        _finish(fig, ax, text)
         _save(fig, path_png, path_svg, dpi)
     return fig
 
