@@ -55,6 +55,8 @@ EXPECTED_COLUMNS = (
     + [
         "tox_grade2_any",
         "compression_fracture",
+        "fracture_months",
+        "fracture_event",
         "further_tx",
         "further_tx_type",
         "further_tx_interval_months",

@@ -7,6 +7,7 @@ import pytest
 
 from spinepair.analysis.adjusted import covariate_sides, endpoint_sides, fit
 from spinepair.analysis.ard import ArdRows, to_frame
+from spinepair.analysis.design_checks import early_events, site_confounding
 from spinepair.analysis.diagnostics import (
     balance_checks,
     covariate_sets,
@@ -42,6 +43,18 @@ def _ard(smds: dict) -> pd.DataFrame:
     return to_frame([rows])
 
 
+def _balance(after: dict, before: dict | None = None) -> pd.DataFrame:
+    """A match-stage balance frame (spinepair.matching.balance) with these SMDs."""
+    labels = {r["variable"]: r["label"] for r in ROWS}
+    return pd.DataFrame(
+        [
+            {"variable": v, "label": labels[v], "matching": False, "level": lv,
+             "smd_before": (before or {}).get((v, lv), np.nan), "smd_after": smd}
+            for (v, lv), smd in after.items()
+        ]
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("value", "status"),
     [
@@ -58,16 +71,16 @@ def test_grade_thresholds(value, status):
 
 
 def test_balance_checks_take_the_worst_level_and_mark_prognostic():
-    ard = _ard(
+    balance = _balance(
         {
             ("age_years", ""): -0.05,
             ("vas_pre", ""): 0.415,
             ("ecog_group", "<=1"): -0.244,
             ("ecog_group", ">=2"): 0.12,
-        }
+        },
+        {("vas_pre", ""): -0.33, ("age_years", ""): 0.2},
     )
-    before = pd.DataFrame({"variable": ["vas_pre", "age_years"], "smd_before": [-0.33, 0.2]})
-    bal = balance_checks(ard, ROWS, CFG, ["vas_pre"], before)
+    bal = balance_checks(balance, CFG, ["vas_pre"])
     assert list(bal["variable"]) == ["vas_pre", "ecog_group", "age_years"]
     assert list(bal["status"]) == ["FAIL", "WARN", "PASS"]
     assert bal.loc[1, "level"] == "<=1" and bal.loc[1, "abs_smd"] == pytest.approx(0.244)
@@ -101,8 +114,40 @@ def _pf() -> pd.DataFrame:
             "os_event_cmp": [False, False, True] * 4,
             "grp_idx": ["a", "b", "c"] * 4,
             "grp_cmp": ["b", "b", None, "a"] * 3,
+            "site_idx": ["A", "B"] * 6,
+            "site_cmp": ["C", "D", "D"] * 4,
         }
     )
+
+
+def test_arms_at_disjoint_sites_warn_with_a_limitation():
+    check = site_confounding(_pf(), ("SRS", "RT"))
+    assert check.status == "WARN"
+    assert check.message.startswith("Arm by site: 0 of 12 pairs within one site (SRS at A, B;")
+    assert "completely confounded with hospital" in check.limitation
+    assert check.part.rows[0]["value"] == 0 and check.part.rows[1]["value"] == 0
+    pf = _pf().assign(site_cmp=["A", "C", "C"] * 4)  # pairs 0 and 6 within site A
+    check = site_confounding(pf, ("SRS", "RT"))
+    assert check.status == "PASS" and check.limitation == ""
+    assert check.part.rows[0]["value"] == 2 and check.message.endswith("both arms at A")
+
+
+def test_events_before_the_first_plausible_assessment():
+    pf = _pf()  # os events: index at months 1, 3, 5, ...; comparator at 10, 7, 4, 1
+    titles = {"os": "Survival"}
+    (check,) = early_events(pf, ("SRS", "RT"), {"os": 3.5}, titles)
+    assert check.status == "WARN" and check.part.rows[0]["value"] == 3
+    assert check.message == (
+        "Survival: 3 events before 3.5 months, the earliest plausible first assessment "
+        "(SRS 1.00, 3.00; RT 1.00 months)"
+    )
+    assert check.limitation.startswith("Survival: 3 events are dated before")
+    times = [
+        (r["arm"], r["value"]) for r in check.part.rows if r["statistic"] == "early_event_months"
+    ]
+    assert times == [("SRS", 1.0), ("SRS", 3.0), ("RT", 1.0)]
+    (check,) = early_events(pf, ("SRS", "RT"), {"os": 1.0}, titles)  # strictly before
+    assert check.status == "PASS" and check.limitation == ""
 
 
 def test_binary_endpoint_levels_and_exclusions():
@@ -144,19 +189,28 @@ def test_power_sentence_paired_t():
     #    type = "paired")$delta 1.81844300669931
     d = np.array([2, -1, 3, 0, 1, 4, -2, 1, 2, 0.0])
     pf = pd.DataFrame({"v_idx": d + 5, "v_cmp": np.full(10, 5.0)})
-    pw = endpoint_power(pf, {"key": "v", "kind": "continuous"}, [0.8, 0.9], 0.05, None)
-    assert pw.needed == {0.8: 29, 0.9: 37}
+    pw = endpoint_power(pf, {"key": "v", "kind": "continuous"}, [0.8, 0.9], 0.05, 1.0)
+    assert pw.needed == {0.8: 29, 0.9: 37} and pw.declared
     assert pw.detectable == pytest.approx(1.81844300669931, rel=1e-9)
     text = sentence(pw, "VAS change", [0.8, 0.9])
     assert text == (
-        "VAS change: the observed difference 1.00 (SD of differences 1.83) would need 29 pairs"
+        "VAS change: the declared difference 1.00 (SD of differences 1.83) would need 29 pairs"
         " for 80% power and 37 pairs for 90% power; 10 pairs detect 1.82 at 80% power."
     )
 
 
-def test_power_without_an_effect_says_so():
+def test_no_power_from_the_observed_effect():
+    # the observed mean difference 1.00 is not powered for; the detectable effect stays
+    d = np.array([2, -1, 3, 0, 1, 4, -2, 1, 2, 0.0])
+    pf = pd.DataFrame({"v_idx": d + 5, "v_cmp": np.full(10, 5.0)})
+    pw = endpoint_power(pf, {"key": "v", "kind": "continuous"}, [0.8, 0.9], 0.05, None)
+    assert pw.needed == {} and not pw.declared and np.isnan(pw.effect)
+    assert pw.detectable == pytest.approx(1.81844300669931, rel=1e-9)
+
+
+def test_a_declared_effect_that_cannot_be_powered_says_so():
     pf = pd.DataFrame({"v_idx": [1.0, 2, 3, 4], "v_cmp": [2.0, 1, 4, 3]})
-    pw = endpoint_power(pf, {"key": "v", "kind": "continuous"}, [0.8], 0.05, None)
+    pw = endpoint_power(pf, {"key": "v", "kind": "continuous"}, [0.8], 0.05, 0.0)
     assert pw.needed == {0.8: None}
     assert "cannot be powered at 80%" in sentence(pw, "V", [0.8])
 
@@ -177,9 +231,12 @@ def test_diagnostics_frame_statuses_markdown_and_summary():
         "table_rows": ROWS,
         "diagnostics": {**CFG, "endpoints": endpoints},
         "adjust": {"prognostic": ["vas_pre"]},
-        "power": {"levels": [0.8, 0.9]},
+        "power": {"levels": [0.8, 0.9], "effects": {"y": 1.0}},
+        "titles": {"os": "Survival"},
     }
-    frame = diagnostics(ard, pf, params)
+    params["diagnostics"]["first_assessment_months"] = {"os": 3.5}
+    balance = _balance({("age_years", ""): 0.02, ("vas_pre", ""): 0.3, ("ecog_group", ">=2"): 0.15})
+    frame = diagnostics(ard, pf, params, balance)
 
     def status(row, statistic):
         return frame.loc[(frame["row"] == row) & (frame["statistic"] == statistic), "status"].item()
@@ -197,6 +254,16 @@ def test_diagnostics_frame_statuses_markdown_and_summary():
     assert "- FAIL: Pretreatment VAS: |SMD| after matching 0.300 [declared prognostic]" in md
     assert "- WARN: ECOG = >=2: |SMD| after matching 0.150" in md
     assert "Age" not in md  # PASS covariates are not listed
+    assert "## Design\n\n- WARN: Arm by site: 0 of 12 pairs within one site" in md
+    assert "- WARN: Survival: 3 events before 3.5 months" in md
     summary = "\n".join(summary_lines(frame))
     assert "Outcome, adjusted for Pretreatment VAS: 1.58" in summary
-    assert "## Pairs needed" in summary and "PASS" not in summary
+    assert "PASS" not in summary
+    # pairs needed only for the declared effect (Outcome), not the observed ones
+    power = frame[frame["table"] == "power"]
+    assert set(power["row"]) == {"y"} and "Outcome: the declared difference 1.00" in summary
+    limits = summary.split("## Limitations\n\n")[1].splitlines()
+    assert limits[0].startswith("- Treatment arm is completely confounded with hospital")
+    assert limits[1].startswith("- Survival: 3 events are dated before a plausible")
+    assert "- Flag: with 9 pairs, no effect detectable at 80% power; a non-significant" in summary
+    assert any(line.startswith("- Survival: with 12 pairs, only hazard ratios") for line in limits)

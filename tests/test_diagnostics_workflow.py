@@ -1,4 +1,5 @@
-"""The diagnostics job on the demo: the baseline-VAS imbalance is flagged and adjusted for."""
+"""The diagnostics job on the demo: the baseline-VAS imbalance is flagged and adjusted for; the
+design (arm confounded with hospital, local failures before a first MRI) is flagged."""
 
 import re
 
@@ -31,4 +32,17 @@ def test_demo_diagnostics_flag_baseline_vas_and_adjust_for_it(demo_run):
     assert est[("vas_post", "unadjusted_estimate")] == pytest.approx(raw_post, abs=1e-12)
     summary = (res / "summary.md").read_text(encoding="utf-8")
     assert "VAS change, adjusted for Pretreatment VAS:" in summary
-    assert "pairs for 80% power" in summary
+    assert "pairs for 80% power" not in summary  # no effect declared: no power from observed
+
+
+def test_demo_diagnostics_flag_the_design(demo_run):
+    res = demo_run / "results"
+    md = markdown_unescape((res / "diagnostics.md").read_text(encoding="utf-8"))
+    # SRS only at hospitals A and B, RT only at C and D: every pair crosses hospitals
+    assert "- WARN: Arm by site: 0 of 28 pairs within one site (SRS at A, B; RT at C, D)" in md
+    # local failures at 0.59, 0.76, 0.89 (SRS) and 0.89 (RT) months, before a first MRI at 1.5
+    assert "- WARN: Local control: 4 events before 1.5 months" in md
+    summary = markdown_unescape((res / "summary.md").read_text(encoding="utf-8"))
+    limits = summary.split("## Limitations")[1]
+    assert "Treatment arm is completely confounded with hospital" in limits
+    assert "Local control: 4 events are dated before a plausible first assessment" in limits

@@ -1,5 +1,6 @@
 """Toxicity and compression fracture endpoints on hand-built one-patient sites."""
 
+import pandas as pd
 import pytest
 
 from spinepair.contracts.cdm import TOXICITY_TYPES
@@ -46,13 +47,44 @@ def test_grade1_only_is_not_grade2():
     assert r.tox_any and not r.tox_grade2_any
 
 
-def test_fracture_at_index_level_is_a_toxicity():
+PAPER = {"fracture_counts_as_toxicity": True}  # the reference paper's definition (a variant)
+
+
+def test_fracture_is_its_own_endpoint_and_a_toxicity_only_when_declared():
     r = _one(imaging=[_img(60, "no_progression"), _img(90, "compression_fracture")])
-    assert r.compression_fracture and r.tox_any and not r.tox_grade2_any
-    r = _one(
-        params={"fracture_counts_as_toxicity": False}, imaging=[_img(90, "compression_fracture")]
-    )
     assert r.compression_fracture and not r.tox_any
+    r = _one(PAPER, imaging=[_img(60, "no_progression"), _img(90, "compression_fracture")])
+    assert r.compression_fracture and r.tox_any and not r.tox_grade2_any
+
+
+def test_acute_window_counts_toxicities_up_to_its_last_day():
+    tox = [_tox(90, "nausea", 1), _tox(91, "skin", 2)]
+    r = _one({"acute_toxicity_days": 90}, toxicities=tox)
+    assert r.tox_nausea and not r.tox_skin and r.tox_skin_grade == 0 and not r.tox_grade2_any
+    r = _one({"acute_toxicity_days": 89}, toxicities=tox)
+    assert not r.tox_any
+    r = _one(toxicities=tox)  # no window: every toxicity from the start on
+    assert r.tox_skin and r.tox_grade2_any
+
+
+def test_bad_acute_window():
+    with pytest.raises(ConfigError, match="acute_toxicity_days"):
+        _one({"acute_toxicity_days": -1})
+
+
+def test_time_to_fracture_event_censoring_and_no_imaging():
+    month = 30.4375
+    r = _one(imaging=[_img(60, "no_progression"), _img(91, "compression_fracture")])
+    assert r.fracture_event and r.fracture_months == pytest.approx(91 / month)
+    # no fracture: censored at the last imaging of any finding and level
+    r = _one(imaging=[_img(60, "no_progression"), _img(120, "no_progression", level="T2")])
+    assert not r.fracture_event and r.fracture_months == pytest.approx(120 / month)
+    # a fracture attributed to progression is no event: censored at the last imaging
+    r = _one(imaging=[_img(60, "local_progression"), _img(90, "compression_fracture")])
+    assert not r.fracture_event and r.fracture_months == pytest.approx(90 / month)
+    # no imaging after the origin: not under surveillance, NA
+    r = _one(imaging=[_img(-10, "no_progression")])
+    assert r.fracture_event is pd.NA and r.fracture_months is pd.NA
 
 
 def test_fracture_elsewhere_or_before_treatment_does_not_count():
@@ -73,7 +105,7 @@ def test_fracture_caused_by_progression_is_not_a_toxicity():
     r = _one(imaging=[_img(90, "local_progression"), _img(90, "compression_fracture")])
     assert not r.compression_fracture
     # progression after the fracture: the fracture is treatment-related
-    r = _one(imaging=[_img(60, "compression_fracture"), _img(90, "local_progression")])
+    r = _one(PAPER, imaging=[_img(60, "compression_fracture"), _img(90, "local_progression")])
     assert r.compression_fracture and r.tox_any
     # progression at another level does not explain an index fracture
     r = _one(imaging=[_img(60, "local_progression", level="L2"), _img(90, "compression_fracture")])
@@ -95,7 +127,7 @@ def test_patients_do_not_leak_into_each_other():
     a = site(key="a", toxicities=[_tox(5, "esophagitis", 2)])
     b = site(key="b", imaging=[_img(30, "compression_fracture")])
     c = site(key="c")
-    d = derive_site(merge_sites(c, b, a)).set_index("patient_key")
+    d = derive_site(merge_sites(c, b, a), PAPER).set_index("patient_key")
     assert d.tox_esophagitis.tolist() == [True, False, False]
     assert d.compression_fracture.tolist() == [False, True, False]
     assert d.tox_any.tolist() == [True, True, False]

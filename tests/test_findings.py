@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from spinepair import stats
+from spinepair.analysis import endpoint_definitions
 from spinepair.analysis.findings import summary_markdown
 from tests.test_tables import ARMS, COLS, PARAMS, TABLES, analysed
 
@@ -33,12 +34,16 @@ def test_lines(ard):
     ).pvalue
     assert "SRS Complete 1/6 (16.7%), Partial 3/6 (50.0%)" in pain
     assert "RT Complete 0/6 (0.0%), Partial 3/6 (50.0%)" in pain
-    assert "Not evaluable 1/6 (16.7%)" in pain and pain.endswith(f"Bowker p={bowker_p:.3f}.")
-    tox = line(text, "- Toxicity, patients with any")
+    assert "Not evaluable 1/6 (16.7%)" in pain and f", Bowker p={bowker_p:.3f}; " in pain
+    # the collapse's own test: complete or partial, SRS [T, T, F, T, T] vs RT [T, T, T, F, F]
+    collapse = stats.mcnemar([1, 1, 0, 1, 1], [1, 1, 1, 0, 0]).pvalue
+    assert f"; complete or partial: McNemar p={collapse:.3f}" in pain
+    tox = line(text, "- Acute toxicity (RTOG, within 90 days), patients with any")
     p = stats.mcnemar([1, 0, 1, 0, 0, 0], [0, 1, 0, 1, 1, 1]).pvalue
     assert (
         tox
-        == f"- Toxicity, patients with any: SRS 2/6 (33.3%) vs RT 4/6 (66.7%), McNemar p={p:.3f}."
+        == f"- Acute toxicity (RTOG, within 90 days), patients with any: SRS 2/6 (33.3%) vs RT 4/6 "
+        f"(66.7%), McNemar p={p:.3f}."
     )
     dose, frac = (np.asarray(COLS[c], float) for c in ("margin_dose_gy", "fractions"))
     nbed = stats.paired_t(*(dose * (dose / frac + 10) / 12)).pvalue  # as derive: EQD2
@@ -63,13 +68,15 @@ def test_lines(ard):
 def test_only_declared_findings(ard):
     text = summary_markdown(ard, TABLES, ARMS, PARAMS)
     declared = [r for t in TABLES.values() for r in t.get("rows", ()) if r.get("finding")]
-    endpoints = len(PARAMS["endpoints"]) + 1  # and the local-control rates
-    assert len([ln for ln in text.splitlines() if ln.startswith("- ")]) == len(declared) + endpoints
+    # one line per endpoint and one of rates per endpoint declaring horizons
+    endpoints = endpoint_definitions.endpoints(PARAMS["endpoints"]).values()
+    n_lines = len(endpoints) + sum(bool(e.horizons) for e in endpoints)
+    assert len([ln for ln in text.splitlines() if ln.startswith("- ")]) == len(declared) + n_lines
     assert "Age, years" not in text
 
 
 def test_masking(ard):
     text = summary_markdown(ard, TABLES, ARMS, {**PARAMS, "mask_below": 3})
-    tox = line(text, "- Toxicity, patients with any")
+    tox = line(text, "- Acute toxicity (RTOG, within 90 days), patients with any")
     assert "SRS <3/6 vs RT 4/6 (66.7%)" in tox
     assert "33.3" not in tox

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from spinepair.analysis.reproduce import ReferenceError, reproduction, reproduction_markdown
+from spinepair.analysis.counterparts import counterpart
+from spinepair.analysis.reproduce import (
+    ReferenceError,
+    reproduction,
+    reproduction_markdown,
+    variants_named,
+)
 from tests.test_tables import analysed
 
 TOLERANCE = {"count": 0, "percent": 0.05, "mean": 0.1, "sd": 0.1, "p": 0.1, "median": 2.0,
@@ -73,3 +81,83 @@ def test_an_entry_the_results_cannot_answer_stops(ard):
         result(ard, row="child_pughh", compare="count", a=1)
     with pytest.raises(ReferenceError, match="level 'D'"):
         result(ard, "table1", row="child_pugh", compare="levels", a={"D": 1})
+
+
+def _pf() -> pd.DataFrame:
+    """8 pairs; the R vectors of test_counterparts_agree_with_r (x/y index/comparator)."""
+    return pd.DataFrame(
+        {
+            "v_idx": [3.1, 4.5, 2.2, 5.0, 3.3, 4.1, 2.9, 3.8],
+            "v_cmp": [2.0, 3.9, 2.2, 4.4, 1.5, 3.0, 3.3, 2.8],
+            "k_idx": [1, 2, 2, 3, 4, 1, 2, 3],
+            "k_cmp": [2, 2, 3, 3, 4, 4, 1, 4],
+            "c_idx": list("abacabba"),
+            "c_cmp": list("bbcccacc"),
+            "b_idx": [True, True, True, False, True, True, False, True],
+            "b_cmp": [False, False, True, False, False, False, False, True],
+            "s_months_idx": [1, 4, 6, 8, 10, 12, 3, 7],
+            "s_event_idx": [1, 1, 0, 1, 1, 0, 1, 1],
+            "s_months_cmp": [2, 5, 9, 11, 14, 15, 13, 6],
+            "s_event_cmp": [0, 1, 1, 0, 1, 1, 0, 1],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "variable", "r_p"),
+    [
+        # x, y = v_idx, v_cmp; ki, kc = k_idx, k_cmp; arm = rep(c("S", "R"), each = 8)
+        ("student_t", "v", 0.14774500723455392),  # R: t.test(x, y, var.equal = TRUE)$p.value
+        ("welch_t", "v", 0.14784351836165421),  # R: t.test(x, y)$p.value
+        # R: wilcox.test(ki, kc, exact = FALSE, correct = TRUE)$p.value
+        ("rank_sum", "k", 0.27750969448665108),
+        # R: chisq.test(table(arm, c(ci, cc)))$p.value (3 categories, no correction)
+        ("chisq", "c", 0.096971967864405054),
+        # R: chisq.test(table(arm, c(bi, bc)))$p.value (2 x 2, Yates)
+        ("chisq", "b", 0.13361440253771517),
+        ("fisher", "b", 0.13193473193473204),  # R: fisher.test(table(arm, c(bi, bc)))$p.value
+        # R: 1 - pchisq(survdiff(Surv(c(ti, tc), c(ei, ec)) ~ arm)$chisq, 1)
+        ("logrank", "s", 0.12825352909910193),
+    ],
+)
+def test_counterparts_agree_with_r(name, variable, r_p):
+    assert counterpart(_pf(), name, variable).p == pytest.approx(r_p, rel=1e-6)
+
+
+def test_a_counterpart_that_cannot_be_computed_says_why():
+    got = counterpart(_pf(), "fisher", "c")
+    assert np.isnan(got.p) and got.method.startswith("not computed: Fisher needs a 2 x 2")
+    with pytest.raises(ValueError, match="unknown counterpart"):
+        counterpart(_pf(), "anova", "v")
+
+
+def test_a_p_that_differs_gets_its_counterpart_beside_it(ard):
+    pf = analysed().pairs
+    ref = reference(
+        counterparts={"mcnemar": "fisher"},
+        table2={
+            "near": {"row": "tox_any", "compare": "count", "p": 0.62, "test": "mcnemar"},
+            "far": {"row": "tox_any", "compare": "count", "p": 0.2, "test": "mcnemar"},
+        },
+    )
+    lines = reproduction(ard, ref, pf).set_index("item")
+    assert lines.loc["near", "counterpart"] == ""  # PASS: nothing to explain
+    far = lines.loc["far"]
+    assert far["result"] == "DIFFERS"
+    assert far["counterpart_p"] == counterpart(pf, "fisher", "tox_any").p
+    assert far["counterpart"].startswith("Fisher exact")
+    text = reproduction_markdown(lines.reset_index(), ref)
+    assert "## Does the method explain a p that differs?" in text
+    assert "agrees with the paper for " in text and "| far | 0.2 | 0.6875 |" in text
+
+
+def test_an_entry_may_name_the_variant_it_is_compared_with(ard):
+    variant = ard.assign(value=ard["value"] + 1, variant="paper_definition")
+    entry = {"row": "tox_any", "compare": "count", "a": 3, "variant": "paper_definition"}
+    ref = reference(table2={"x": entry})
+    assert variants_named(ref) == ["paper_definition"]
+    lines = reproduction(ard, ref, variants={"paper_definition": variant})
+    assert lines["ours"].tolist() == [3.0] and lines["analysis"].tolist() == ["paper_definition"]
+    assert "| x (variant paper\\_definition) | SRS |" in reproduction_markdown(lines, ref)
+    with pytest.raises(ReferenceError, match="no results of variant 'paper_definition'"):
+        reproduction(ard, ref)

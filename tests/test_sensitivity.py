@@ -200,7 +200,8 @@ def test_summary_markdown_names_changes_and_overrides(summary):
     md = markdown_unescape(summary_markdown(table, ards, VARIANTS, ARMS, "Sensitivity analyses"))
     flat = re.sub(r" +", " ", md)
     assert "| VAS change | wide calipers | 0.90 (0.10, 1.70) | 0.030 | 28 | 31 | +0.40 |" in flat
-    assert "| LC HR | Primary analysis | 0.71 (0.23, 2.25) | 0.570 | 20 | 28 | |" in flat
+    # a survival p names its test; the VAS p (a table row) is named in its table's footnotes
+    assert "| LC HR | Primary analysis | 0.71 (0.23, 2.25) | 0.570 (Wald) | 20 | 28 | |" in flat
     assert (
         "exactly 2 is partial (pain_partial): pain_response changes for 5 of 56 matched "
         "patients (SRS 2 of 28, RT 3 of 28): stable -> partial (SRS 2); stable -> partial (RT 3)"
@@ -305,7 +306,17 @@ def test_settings_leave_out_rendering_only_keys():
         "tables": {"table1": {"title": "T1", "footnotes": ["x"], "rows": [{"variable": "age"}]}},
     }
     settings = StudySettings.of(cfg)
-    assert settings.analysis == {"alpha": 0.05, "endpoints": ["os"]}
+    # the endpoint's definition without its title (a title edit reruns the renderers only)
+    assert settings.analysis == {
+        "alpha": 0.05,
+        "endpoints": {
+            "os": {
+                "event": "os_event", "time": "os_months", "censor_time": "os_months",
+                "analysis_set": None, "horizons_months": [],
+                "competing": {"event": None, "within_months": None, "gray_strata": False},
+            }
+        },
+    }  # fmt: skip
     assert settings.tables == {"table1": {"rows": [{"variable": "age"}]}}
     assert settings.arms == ("SRS", "RT") and settings.matching is cfg["matching"]
     variant = {

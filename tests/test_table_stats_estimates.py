@@ -145,12 +145,21 @@ def test_bowker_companions(ard):
     sm = one(ard, "t", "pain", "stuart_maxwell_p")
     assert (sm["value"], sm["p"]) == (pytest.approx(0.132778358, rel=1e-8),) * 2
     assert sm["n"] == 9
-    # newcombe(p_i %in% c("complete", "partial"), p_c %in% c("complete", "partial")):
-    #   0.3333333333, -0.04935599861, 0.59389721066
-    np.testing.assert_allclose(ci(ard, "pain"), [1 / 3, -0.04935599861, 0.59389721066], rtol=1e-9)
-    assert "pain in {complete, partial}" in one(ard, "t", "pain", "estimate")["method"]
-    none = one(ard, "t", "pain_no_levels", "estimate")
-    assert np.isnan(none["value"]) and none["method"].startswith("not computed: ")
+    # the Bowker test has no estimate: a k-category comparison has none
+    assert not len(select(ard, "t", "pain", statistic="estimate", level=""))
+    assert not len(select(ard, "t", "pain_no_levels", statistic="estimate"))
+    # its collapse is a test of its own: McNemar and risk difference at level complete+partial
+    # ci_, cc_ <- p_i %in% c("complete", "partial"), p_c %in% ...: b 3, c 0
+    # binom.test(3, 3)$p.value = 0.25
+    # newcombe(ci_, cc_): 0.3333333333, -0.04935599861, 0.59389721066
+    both = "complete+partial"
+    np.testing.assert_allclose(
+        ci(ard, "pain", level=both), [1 / 3, -0.04935599861, 0.59389721066], rtol=1e-9
+    )
+    est, p = one(ard, "t", "pain", "estimate", level=both), one(ard, "t", "pain", "p", level=both)
+    assert est["p"] == p["value"] == pytest.approx(0.25) and est["n"] == 9
+    assert p["method"].startswith("McNemar") and est["conf_level"] == 0.95
+    assert "pain in {complete, partial}" in est["method"]
 
 
 def test_welch_difference_of_means(ard):
@@ -173,9 +182,10 @@ def test_within_arm_estimates(ard):
     assert len(select(ard, "t", "pre_vs_post", statistic="estimate")) == 2
 
 
-def test_every_test_has_exactly_one_estimate(ard):
-    tested = ard[ard["statistic"] == "p"][["row", "arm"]]
-    estimates = ard[ard["statistic"] == "estimate"][["row", "arm"]]
+def test_every_test_but_bowker_has_exactly_one_estimate(ard):
+    tests = ard[ard["statistic"] == "p"]
+    tested = tests[~tests["method"].str.startswith("Bowker")][["row", "level", "arm"]]
+    estimates = ard[ard["statistic"] == "estimate"][["row", "level", "arm"]]
     assert sorted(map(tuple, tested.to_numpy())) == sorted(map(tuple, estimates.to_numpy()))
     assert "count_plain" not in set(ard["row"][ard["statistic"] == "estimate"])
 
@@ -209,5 +219,5 @@ def test_demo_footnotes_name_the_rules_with_the_configs_values():
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
     notes = " ".join(config["tables"]["table2"]["footnotes"])
     assert f"(endpoints.exactly_two: {config['endpoints']['exactly_two']})" in notes
-    require = config["analysis"]["analysis_sets"]["lc"]["require"]
-    assert f"(analysis.analysis_sets.lc: {require})" in notes
+    within = config["analysis"]["endpoints"]["lc"]["competing"]["within_months"]
+    assert f"a death within {within} months of the last imaging is a competing event" in notes

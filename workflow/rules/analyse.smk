@@ -1,11 +1,14 @@
 # Analysis: one job computes the ARD (analysis results dataset), one job per product renders it.
+from spinepair.analysis.endpoint_definitions import competing_keys
+from spinepair.analysis.endpoint_definitions import titles as endpoint_titles
 from spinepair.analysis.settings import analysis_settings, table_settings
 
 TABLES = list(config["tables"])
 ENDPOINTS = list(config["analysis"]["endpoints"])
 REFERENCE = (config["study"].get("reference") or {}).get("figures")
 DIAGNOSTICS = config["analysis"].get("diagnostics")
-COMPETING = list(config["analysis"].get("competing_risks") or {})
+COMPETING = competing_keys(config["analysis"]["endpoints"])
+TITLES = endpoint_titles(config["analysis"]["endpoints"])
 ANALYSIS_OUTPUTS = [
     *expand(
         out("tables/{table}.{ext}"),
@@ -15,6 +18,10 @@ ANALYSIS_OUTPUTS = [
     *expand(out("figures/km_{endpoint}.{ext}"), endpoint=ENDPOINTS, ext=["png", "svg"]),
     *expand(out("figures/cif_{key}.{ext}"), key=COMPETING, ext=["png", "svg"]),
     out("survival.csv"),
+    *expand(
+        out("tables/survival.{ext}"),
+        ext=["csv", "data.csv", "md", "html", "tex", "docx"],
+    ),
     out("summary.md"),
     *([out("diagnostics.csv"), out("diagnostics.md")] if DIAGNOSTICS else []),
     *([out("reproduction.md"), out("reproduction.csv")] if REFERENCE else []),
@@ -26,6 +33,7 @@ rule analyse:
     input:
         derived=expand(out("derived/{site}.parquet"), site=SITES),
         pairs=out("matched/pairs.parquet"),
+        balance=out("matched/balance.csv"),
     output:
         ard=out("ard.parquet"),
         ard_csv=out("ard.csv"),
@@ -74,6 +82,12 @@ rule tables:
         study=script_safe(ARMS),
         tables=script_safe(config["tables"]),
         mask_below=config["analysis"].get("mask_below"),
+        analysis=script_safe(
+            {
+                "alpha": config["analysis"].get("alpha", 0.05),
+                "primary": config["analysis"].get("primary", []),
+            }
+        ),
         code=code("tables"),
     script:
         "../scripts/tables.py"
@@ -99,9 +113,7 @@ rule figures:
                     "Kaplan-Meier curves by arm, numbers at risk, log-rank p and HR",
                 ),
             )
-            for i, (endpoint, title) in enumerate(
-                config["analysis"]["endpoints"].items(), 1
-            )
+            for i, (endpoint, title) in enumerate(TITLES.items(), 1)
         },
         **{
             f"cif_{key}": report(
@@ -110,8 +122,8 @@ rule figures:
                 category=SECTIONS["outcomes"],
                 labels=item_labels(
                     f"3.2.{len(ENDPOINTS) + i}",
-                    f"Cumulative incidence: {key}",
-                    "cumulative incidence by arm, death as competing event, Gray's test",
+                    f"Cumulative incidence: {TITLES[key]}",
+                    "cumulative incidence by arm with the declared competing event, Gray's test",
                 ),
             )
             for i, key in enumerate(COMPETING, 1)
@@ -128,7 +140,9 @@ rule figures:
         "../envs/spinepair.yaml"
     params:
         study=script_safe(ARMS),
-        titles=script_safe(config["analysis"]["endpoints"]),
+        titles=script_safe(TITLES),
+        endpoints=script_safe(config["analysis"]["endpoints"]),
+        analysis_sets=script_safe(config["analysis"].get("analysis_sets") or {}),
         competing=COMPETING,
         conf_type=config["analysis"].get("km", {}).get("conf_type", "log-log"),
         figures=config["analysis"].get("figures", {}),
@@ -138,11 +152,26 @@ rule figures:
 
 
 rule survival:
-    """Survival summary (medians, local-control rates, log-rank, Cox) from the ARD."""
+    """Survival summary (results/survival.csv: every survival ARD row) and the survival table
+    (per endpoint and arm: analysis set, n, events, median, rates at the declared horizons with
+    95% CI and numbers at risk) from the ARD."""
     input:
         ard=out("ard.parquet"),
     output:
         survival=out("survival.csv"),
+        table=report(
+            out("tables/survival.html"),
+            caption="../report/survival_table.rst",
+            category=SECTIONS["outcomes"],
+            labels=item_labels(
+                f"3.1.{len(TABLES) + 1}",
+                "Survival table",
+                "Kaplan-Meier estimates per endpoint",
+            ),
+        ),
+        others=expand(
+            out("tables/survival.{ext}"), ext=["csv", "data.csv", "md", "tex", "docx"]
+        ),
     log:
         out("logs/survival.log"),
     benchmark:
@@ -150,6 +179,10 @@ rule survival:
     conda:
         "../envs/spinepair.yaml"
     params:
+        study=script_safe(ARMS),
+        titles=script_safe(TITLES),
+        min_at_risk=config["analysis"].get("min_at_risk", 5),
+        mask_below=config["analysis"].get("mask_below"),
         code=code("survival"),
     script:
         "../scripts/survival.py"
@@ -171,8 +204,10 @@ rule findings:
     params:
         study=config["study"],
         tables=config["tables"],
-        endpoints=config["analysis"]["endpoints"],
+        endpoints=TITLES,
         mask_below=config["analysis"].get("mask_below"),
+        min_at_risk=config["analysis"].get("min_at_risk", 5),
+        primary=config["analysis"].get("primary", []),
         code=code("findings"),
     script:
         "../scripts/findings.py"
@@ -181,8 +216,9 @@ rule findings:
 if DIAGNOSTICS:
 
     rule diagnostics:
-        """Study diagnostics (balance, informative pairs, detectable effect, proportional hazards)
-        with PASS/WARN/FAIL, adjusted estimates and pairs needed for power."""
+        """Study diagnostics (design, balance, informative pairs, detectable effect, proportional
+        hazards) with PASS/WARN/FAIL, adjusted estimates and pairs needed for declared effects.
+        """
         input:
             ard=out("ard.parquet"),
             pairs_frame=out("analysis/pairs_frame.parquet"),
@@ -203,6 +239,7 @@ if DIAGNOSTICS:
             diagnostics=DIAGNOSTICS,
             adjust=config["analysis"].get("adjust", {}),
             power=config["analysis"].get("power", {}),
+            titles=TITLES,
             code=code("diagnostics"),
         script:
             "../scripts/diagnostics.py"

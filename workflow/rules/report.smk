@@ -4,6 +4,9 @@
 report: "../report/workflow.rst"
 
 
+from spinepair.analysis.endpoint_definitions import titles as endpoint_titles
+from spinepair.analysis.settings import balance_settings
+
 # page -> (source file, section, labels) of every result shown as an HTML page
 REPORT_PAGES = {
     "attrition/attrition": (
@@ -55,7 +58,8 @@ REPORT_OUTPUTS = [
 
 
 rule love_plot:
-    """Love plot (study labels, matching variables first) and the balance page."""
+    """Love plot (study labels, matching variables first) and the balance page, both from the
+    match stage's balance (eligible cohort and matched pairs)."""
     input:
         balance=out("matched/balance.csv"),
         diagnostic=out("matched/diagnostic.txt"),
@@ -80,13 +84,8 @@ rule love_plot:
     conda:
         "../envs/spinepair.yaml"
     params:
-        tables=script_safe(config["tables"]),
-        labels=script_safe(config["analysis"].get("figures", {}).get("labels", {})),
-        matching=[
-            *config["matching"]["exact"],
-            *(c["variable"] for c in config["matching"]["calipers"]),
-        ],
-        thresholds=[0.1, config["matching"].get("smd_threshold", 0.1)],
+        arms=script_safe(ARMS),
+        thresholds=balance_settings(config)["thresholds"],
         code=code("love_plot"),
     script:
         "../scripts/love_plot.py"
@@ -133,7 +132,7 @@ LANDING = {
         if k in config["matching"]
     },
     "analysis": {
-        "endpoints": config["analysis"]["endpoints"],
+        "endpoints": endpoint_titles(config["analysis"]["endpoints"]),
         "alpha": config["analysis"].get("alpha", 0.05),
         "diagnostics": bool(config["analysis"].get("diagnostics")),
     },

@@ -1,11 +1,10 @@
 """diagnostics job: ARD + pair frame + balance -> results/diagnostics.csv and .md."""
 
-import pandas as pd
-
 from spinepair.analysis.diagnostics import diagnostics, markdown
 from spinepair.analysis.settings import arms_of
 from spinepair.contracts.parquetfile import read_parquet
 from spinepair.jobs.jobio import log, run, write_csv, write_text
+from spinepair.matching.balance import read_balance
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -18,12 +17,13 @@ def work():
         "diagnostics": dict(sm.params.diagnostics),
         "adjust": dict(sm.params.adjust),
         "power": dict(sm.params.power),
+        "titles": dict(sm.params.titles),
     }
     frame = diagnostics(
         read_parquet(sm.input.ard),
         read_parquet(sm.input.pairs_frame),
         params,
-        pd.read_csv(sm.input.balance),
+        read_balance(sm.input.balance),
     )
     flagged = frame[frame["status"].isin(["WARN", "FAIL"])]
     for row in flagged.itertuples():

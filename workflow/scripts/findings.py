@@ -12,7 +12,12 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 
 def work():
     ard = read_parquet(sm.input.ard)
-    params = {"endpoints": dict(sm.params.endpoints), "mask_below": sm.params.mask_below}
+    params = {
+        "endpoints": dict(sm.params.endpoints),
+        "mask_below": sm.params.mask_below,
+        "min_at_risk": sm.params.min_at_risk,
+        "primary": list(sm.params.primary),
+    }
     diagnostics = None
     if hasattr(sm.input, "diagnostics"):  # the study config declares analysis.diagnostics
         diagnostics = pd.read_csv(sm.input.diagnostics).fillna({"status": "", "message": ""})

@@ -1,4 +1,5 @@
-"""reproduce job: the ARD + the published reference -> results/reproduction.md and .csv."""
+"""reproduce job: the ARD (and the pair frame, the ARDs of the variants the reference names) +
+the published reference -> results/reproduction.md and .csv."""
 
 import yaml
 
@@ -12,7 +13,11 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 def work():
     with open(sm.input.reference, encoding="utf-8") as fh:
         reference = yaml.safe_load(fh)
-    lines = reproduction(read_parquet(sm.input.ard), reference)
+    variants = {
+        name: read_parquet(path) for name, path in zip(sm.params.variants, sm.input.variants)
+    }
+    pf = read_parquet(sm.input.pairs_frame)
+    lines = reproduction(read_parquet(sm.input.ard), reference, pf, variants)
     differs = lines[lines["result"] == "DIFFERS"]
     log.info("%d numbers compared, %d differ from the reference", len(lines), len(differs))
     write_csv(lines, sm.output.csv)

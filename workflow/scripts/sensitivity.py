@@ -57,6 +57,7 @@ def run_one(name: str, variant: dict) -> None:
         arms=tuple(prm.arms),
         tables={table: dict(decl) for table, decl in variant["tables"].items()},
         analysis=dict(variant["analysis"]),
+        balance=dict(variant["balance"]),
     )
     result = run_variant(
         name,

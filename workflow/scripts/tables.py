@@ -15,7 +15,7 @@ params = unmarked(sm.params)  # config text the rule made script-safe
 
 def work():
     ard = read_parquet(sm.input.ard)
-    tables = render_tables(ard, dict(params.tables), arms_of(params.study))
+    tables = render_tables(ard, dict(params.tables), arms_of(params.study), params.analysis)
     for name, table in tables.items():
         write_table(table, Path(sm.output[name]).with_suffix(""), params.mask_below)
 

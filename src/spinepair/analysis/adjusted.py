@@ -144,6 +144,7 @@ def adjusted_rows(pf: pd.DataFrame, endpoints, covariate_sets, arms, alpha: floa
                     upper=res.upper,
                     p=res.pvalue,
                     n=res.n,
+                    conf_level=getattr(res, "conf_level", 1 - alpha),
                     method=f"{EFFECT[spec['kind']]} {arms[0]} vs {arms[1]}: {res.method}",
                 )
     return out

@@ -13,11 +13,12 @@ import pandas as pd
 
 from spinepair.analysis.analysis_sets import mark_sets
 from spinepair.analysis.ard import ArdRows, to_frame
+from spinepair.analysis.balance_ard import balance_rows
 from spinepair.analysis.competing import competing_stats
 from spinepair.analysis.grade_stats import grade_stats
 from spinepair.analysis.pair_frame import pair_frame
 from spinepair.analysis.survival_summary import survival_stats
-from spinepair.analysis.table_stats import table_stats
+from spinepair.analysis.table_stats import adjust_family, table_stats
 from spinepair.contracts.parquetfile import read_parquet
 
 
@@ -50,9 +51,12 @@ def analyse(
             parts.append(grade_stats(name, decl, pf, arms))
         else:
             parts += table_stats(name, decl, pf, arms, params)
-    parts += survival_stats(pf, arms, list(params["endpoints"]), params)
-    parts.append(competing_stats(pf, arms, params))
+    adjust_family(parts, params.get("multiplicity"))
+    parts += survival_stats(pf, arms, params["endpoints"], params)
+    parts.append(competing_stats(pf, arms, params["endpoints"], params))
     parts.append(arm_sizes(pf, arms))
+    if params.get("balance") is not None:  # the match stage's, read by Table 1's SMD rows
+        parts.append(balance_rows(params["balance"], arms))
     return Analysis(pf, to_frame(parts))
 
 

@@ -3,21 +3,25 @@ adjusted estimates and the power figures: results/diagnostics.csv and .md.
 
 Checks, each PASS / WARN / FAIL against the study config (``analysis.diagnostics``):
 
-- balance: |SMD| after matching of every row of the balance table (Table 1) with an SMD in
-  the ARD (treatment rows declare none); a covariate's |SMD| is the largest over its levels;
-  WARN above ``smd_warn``, FAIL above ``smd_fail``; covariates declared
-  ``analysis.adjust.prognostic`` are marked;
+- balance: |SMD| after matching of every covariate of the match stage's balance (the table
+  rows with an SMD and the matching variables; the eligible cohort's SD as denominator); a
+  covariate's |SMD| is the largest over its levels; WARN above ``smd_warn``, FAIL above
+  ``smd_fail``; covariates declared ``analysis.adjust.prognostic`` are marked;
 - informative pairs per primary endpoint (both values; discordant pairs; pairs with an event):
   FAIL when none, WARN below ``min_informative_pairs``;
 - the effect detectable at the first ``analysis.power.levels`` power: WARN when a ratio (odds
   or hazard) beyond ``max_detectable_ratio`` or a mean difference beyond ``max_detectable_sd``
   SDs of the differences is all the pairs could detect;
-- proportional hazards per survival endpoint (R ``cox.zph``): WARN when p < alpha.
+- proportional hazards per survival endpoint (R ``cox.zph``): WARN when p < alpha;
+- the design (:mod:`spinepair.analysis.design_checks`): arm by site, and events before the
+  declared ``first_assessment_months`` of an endpoint.
 
 Every covariate flagged by the balance check gets adjusted estimates of the primary endpoints
 (:mod:`spinepair.analysis.adjusted`), alone and, when several are declared prognostic,
-together; the pairs needed per endpoint come from :mod:`spinepair.analysis.power_analysis`.
-The frame has the ARD's columns plus ``status`` and ``message`` (the line shown).
+together; the pairs needed come from :mod:`spinepair.analysis.power_analysis`, only for an
+effect declared in ``analysis.power.effects`` (never from the observed effect). The frame has
+the ARD's columns plus ``status``, ``message`` (the line shown) and ``limitation`` (a sentence
+for the summary's limitations, on design and detectable-effect WARNs).
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ import pandas as pd
 
 from spinepair import stats
 from spinepair.analysis.adjusted import EFFECT, adjusted_rows, endpoint_sides
-from spinepair.analysis.ard import ArdRows, select, to_frame
+from spinepair.analysis.ard import ArdRows, to_frame
+from spinepair.analysis.design_checks import Check, early_events, site_confounding
 from spinepair.analysis.power_analysis import endpoint_power, sentence
-from spinepair.analysis.settings import row_key
 from spinepair.escape import markdown as md
+from spinepair.matching.balance import verdicts
 
 SECTIONS = {
+    "design": "Design",
     "balance": "Balance after matching",
     "informative_pairs": "Informative pairs",
     "detectable_effect": "Minimum detectable effect",
@@ -43,19 +49,24 @@ SECTIONS = {
 
 
 class _Rows:
-    """ARD rows with a status and a message each."""
+    """ARD rows with a status, a message and a limitation each."""
 
     def __init__(self):
-        self.parts, self.status, self.message = [], [], []
+        self.parts, self.status, self.message, self.limitation = [], [], [], []
 
-    def add(self, part: ArdRows, status: str = "", message: str = "") -> None:
+    def add(self, part: ArdRows, status: str = "", message: str = "", limitation: str = "") -> None:
         self.parts.append(part)
+        blank = [""] * (len(part.rows) - 1)
         self.status += [status] * len(part.rows)
-        self.message += [message] + [""] * (len(part.rows) - 1)
+        self.message += [message, *blank]
+        self.limitation += [limitation, *blank]
+
+    def check(self, check: Check) -> None:
+        self.add(check.part, check.status, check.message, check.limitation)
 
     def frame(self) -> pd.DataFrame:
         frame = to_frame(self.parts)
-        return frame.assign(status=self.status, message=self.message)
+        return frame.assign(status=self.status, message=self.message, limitation=self.limitation)
 
 
 def grade(value: float, warn: float, fail: float | None = None) -> str:
@@ -67,37 +78,12 @@ def grade(value: float, warn: float, fail: float | None = None) -> str:
     return "WARN" if value > warn else "PASS"
 
 
-def balance_checks(ard, table_rows, cfg: dict, prognostic, before=None) -> pd.DataFrame:
-    """One row per covariate of the balance table: variable, label, level, abs_smd (largest
-    over levels), before (|SMD| before matching, from ``balance.csv`` when given), status,
-    prognostic; sorted by abs_smd, largest first."""
-    labels = {row_key(r): r.get("label", row_key(r)) for r in table_rows}
-    smd = select(ard, cfg["balance_table"], statistic="smd")
-    smd = smd.assign(abs_smd=smd["value"].abs())
-    rows = []
-    for key, group in smd.groupby("row", sort=False):
-        worst = group.loc[group["abs_smd"].fillna(np.inf).idxmax()]
-        variable = str(worst["variable"])
-        rows.append(
-            {
-                "variable": variable,
-                "label": labels.get(key, key),
-                "level": str(worst["level"]),
-                "abs_smd": float(worst["abs_smd"]),
-                "before": _before(before, variable),
-                "status": grade(float(worst["abs_smd"]), cfg["smd_warn"], cfg["smd_fail"]),
-                "prognostic": variable in set(prognostic),
-            }
-        )
-    out = pd.DataFrame(rows)
-    return out.sort_values("abs_smd", ascending=False, na_position="first", ignore_index=True)
-
-
-def _before(balance, variable: str) -> float:
-    if balance is None or "smd_before" not in balance.columns:
-        return float("nan")
-    hit = balance.loc[balance["variable"] == variable, "smd_before"].abs()
-    return float(hit.max()) if len(hit) else float("nan")
+def balance_checks(balance: pd.DataFrame, cfg: dict, prognostic) -> pd.DataFrame:
+    """One row per covariate of the match stage's balance (``balance.csv``, the one SMD
+    definition, :mod:`spinepair.matching.balance`): its verdicts (variable, label, level,
+    abs_smd after matching, before, status) plus prognostic; largest first."""
+    out = verdicts(balance, cfg["smd_warn"], cfg["smd_fail"])
+    return out.assign(prognostic=out["variable"].isin(set(prognostic)))
 
 
 def _balance_rows(out: _Rows, bal: pd.DataFrame, cfg: dict) -> None:
@@ -106,8 +92,8 @@ def _balance_rows(out: _Rows, bal: pd.DataFrame, cfg: dict) -> None:
     part = ArdRows("diagnostics")
     part.add("balance_max", top["variable"], "max_abs_smd", top["abs_smd"], level=top["level"],
              n=len(bal), method=f"largest |SMD| after matching over the covariates; {limits}")  # fmt: skip
-    out.add(part, top["status"], f"largest |SMD| after matching over {len(bal)} "
-            f"{cfg['balance_table']} covariates: {top['abs_smd']:.3f} ({top['label']}); {limits}")  # fmt: skip
+    out.add(part, top["status"], f"largest |SMD| after matching over the {len(bal)} "
+            f"covariates: {top['abs_smd']:.3f} ({top['label']}); {limits}")  # fmt: skip
     for r in bal.itertuples():
         part = ArdRows("diagnostics")
         part.add("balance", r.variable, "abs_smd", r.abs_smd, level=r.level, method=limits)
@@ -140,33 +126,43 @@ def _endpoint_rows(out: _Rows, pf, spec, cfg, alpha, levels, effects, arms) -> N
     k, n, what = informative(pf, spec)
     status = "FAIL" if k == 0 else ("WARN" if k < cfg["min_informative_pairs"] else "PASS")
     part = ArdRows("diagnostics")
-    part.add(key, spec.get("variable", key), "informative_pairs", k, n=n, method=what)
+    part.add(key, spec.get("variable", key), "informative_pairs", k, n=n,
+             method=f"{what}; WARN below {cfg['min_informative_pairs']}")  # fmt: skip
     out.add(part, status, f"{label}: {k} of {n} pairs informative ({what}); "
             f"WARN below {cfg['min_informative_pairs']}")  # fmt: skip
     pw = endpoint_power(pf, spec, levels, alpha, effects.get(key))
     _detectable_row(out, pw, spec, cfg, levels[0])
     if spec["kind"] == "survival":
         _zph_row(out, pf, spec, alpha, arms)
-    _power_rows(out, pw, label, levels)
+    if pw.declared:
+        _power_rows(out, pw, label, levels)
 
 
 def _detectable_row(out: _Rows, pw, spec, cfg, level) -> None:
-    label = spec.get("label", spec["key"])
+    label, effect = spec.get("label", spec["key"]), EFFECT[spec["kind"]]
     if spec["kind"] == "continuous":
         size, limit = pw.detectable / pw.spread, cfg["max_detectable_sd"]
+        least = (f"only mean differences of {pw.detectable:.2f} or more were detectable at "
+                 f"{level:.0%} power")  # fmt: skip
         text = f"{pw.detectable:.2f} ({size:.2f} SD of the differences; WARN above {limit} SD)"
     else:
         size, limit = max(pw.detectable, 1 / pw.detectable), cfg["max_detectable_ratio"]
-        text = f"{EFFECT[spec['kind']]} {pw.detectable:.2f} or {1 / pw.detectable:.2f} " \
-               f"(WARN beyond {limit})"  # fmt: skip
+        least = (f"only {effect}s as far from 1 as {pw.detectable:.2f} or "
+                 f"{1 / pw.detectable:.2f} were detectable at {level:.0%} power")  # fmt: skip
+        text = f"{effect} {pw.detectable:.2f} or {1 / pw.detectable:.2f} (WARN beyond {limit})"
     part = ArdRows("diagnostics")
     part.add(pw.key, spec.get("variable", pw.key), "detectable_effect", pw.detectable,
-             n=pw.pairs, method=f"{EFFECT[spec['kind']]} detectable at {level:.0%} power, "
-             f"{pw.method}")  # fmt: skip
+             n=pw.pairs, method=f"{effect} detectable at {level:.0%} power, {pw.method}; "
+             f"{size:.6g} {'SD of the differences' if spec['kind'] == 'continuous' else 'fold'}; "
+             f"WARN beyond {limit}")  # fmt: skip
     if np.isnan(pw.detectable):
-        text = f"no effect detectable at {level:.0%} power"
-    out.add(part, grade(size, limit), f"{label}: detectable at {level:.0%} power with "
-            f"{pw.pairs} pairs: {text}")  # fmt: skip
+        text = least = f"no effect detectable at {level:.0%} power"
+    status = grade(size, limit)
+    limitation = "" if status == "PASS" else (
+        f"{label}: with {pw.pairs} pairs, {least}; a non-significant difference does not "
+        "show that the arms are equivalent.")  # fmt: skip
+    out.add(part, status, f"{label}: detectable at {level:.0%} power with {pw.pairs} pairs: "
+            f"{text}", limitation)  # fmt: skip
 
 
 def _zph_row(out: _Rows, pf, spec, alpha, arms) -> None:
@@ -183,7 +179,8 @@ def _zph_row(out: _Rows, pf, spec, alpha, arms) -> None:
         part.add(spec["key"], spec["key"], "zph_p", None, n=n, method=f"not computed: {exc}")
         out.add(part, "WARN", f"{label}: proportional-hazards test not computed ({exc})")
         return
-    part.add(spec["key"], spec["key"], "zph_p", res.pvalue, p=res.pvalue, n=n, method=res.method)
+    part.add(spec["key"], spec["key"], "zph_p", res.pvalue, p=res.pvalue, n=n,
+             method=f"{res.method}; WARN below {alpha}")  # fmt: skip
     out.add(part, "WARN" if res.pvalue < alpha else "PASS",
             f"{label}: proportional-hazards test (cox.zph) p={res.pvalue:.3f}; WARN below {alpha}")  # fmt: skip
 
@@ -191,7 +188,7 @@ def _zph_row(out: _Rows, pf, spec, alpha, arms) -> None:
 def _power_rows(out: _Rows, pw, label, levels) -> None:
     part = ArdRows("power")
     part.add(pw.key, pw.kind, "effect", pw.effect, n=pw.pairs,
-             method=("declared" if pw.declared else "observed") + f" effect; {pw.method}")  # fmt: skip
+             method=f"declared effect (analysis.power.effects); {pw.method}")  # fmt: skip
     for lv in levels:
         part.add(pw.key, pw.kind, "pairs_needed", pw.needed.get(lv), level=f"{lv:g}",
                  method=pw.method)  # fmt: skip
@@ -235,13 +232,18 @@ def _ci(row: dict) -> str:
 
 def diagnostics(ard, pf, params: dict, balance=None) -> pd.DataFrame:
     """The diagnostics frame (see the module docstring). ``params``: alpha, arms, table_rows
-    (the balance table's declared rows), diagnostics, adjust, power (config sections)."""
+    (the balance table's declared rows), diagnostics, adjust, power (config sections), titles
+    (endpoint key -> title, for the design checks)."""
     cfg, arms, alpha = params["diagnostics"], tuple(params["arms"]), float(params["alpha"])
     levels = [float(v) for v in params["power"].get("levels", [0.8, 0.9])]
     effects = dict(params["power"].get("effects") or {})
     prognostic = params["adjust"].get("prognostic", [])
-    bal = balance_checks(ard, params["table_rows"], cfg, prognostic, balance)
+    bal = balance_checks(balance, cfg, prognostic)
     out = _Rows()
+    out.check(site_confounding(pf, arms))
+    first = cfg.get("first_assessment_months") or {}
+    for check in early_events(pf, arms, first, dict(params.get("titles") or {})):
+        out.check(check)
     _balance_rows(out, bal, cfg)
     for spec in cfg["endpoints"]:
         _endpoint_rows(out, pf, spec, cfg, alpha, levels, effects, arms)
@@ -249,8 +251,13 @@ def diagnostics(ard, pf, params: dict, balance=None) -> pd.DataFrame:
     return out.frame()
 
 
+DESIGN = ("pairs_same_site", "shared_sites", "events_before_first_assessment",
+          "early_event_months")  # fmt: skip
+
+
 def _section(frame: pd.DataFrame) -> pd.Series:
     name = frame["statistic"].where(frame["table"] != "power", "power")
+    name = name.where(~name.isin(DESIGN), "design")
     return name.replace({"abs_smd": "balance", "max_abs_smd": "balance"})
 
 

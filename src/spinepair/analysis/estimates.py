@@ -10,19 +10,21 @@ Per test, on the pairs (or patients, Welch) the test used:
   ``discordant_comparator``, ``odds_ratio`` (conditional, exact CI) and ``risk_difference``
   (paired, Newcombe CI); the row's ``estimate`` key names which one is the estimate
   (default ``risk_difference``)
-- ``bowker``: ``stuart_maxwell_p`` (marginal homogeneity); the estimate is the paired risk
-  difference of being in the row's ``estimate_levels`` (e.g. responders), else not computed
+- ``bowker``: ``stuart_maxwell_p`` (marginal homogeneity); no estimate (a k-category
+  comparison has none: a row's ``estimate_levels`` collapse is a McNemar test of its own,
+  :mod:`spinepair.analysis.table_stats`)
 
+Every interval carries the level it reaches (``conf_level``): the requested one, or the
+achieved one where the requested is not reachable (small exact Hodges-Lehmann intervals).
 An estimate whose CI cannot be computed is a row with no value and method
-``not computed: <reason>``. Its ``p`` is the test's p.
+``not computed: <reason>``. Its ``p`` is the p of the test of that contrast.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 from scipy import stats as sps
 
 from spinepair import stats
@@ -40,6 +42,7 @@ class Companion:
     lower: float = NA
     upper: float = NA
     method: str = ""
+    conf_level: float = NA
 
 
 def welch_mean_difference(x, y, alpha: float = 0.05) -> stats.Estimate:
@@ -59,16 +62,21 @@ def welch_mean_difference(x, y, alpha: float = 0.05) -> stats.Estimate:
         diff - half,
         diff + half,
         f"Difference of means, Welch t interval with {df:.1f} df (R t.test)",
+        1 - alpha,
     )
 
 
 def _from(statistic: str, est, direction: str) -> Companion:
-    return Companion(statistic, est.estimate, est.lower, est.upper, f"{direction}: {est.method}")
+    level = getattr(est, "conf_level", NA)
+    return Companion(
+        statistic, est.estimate, est.lower, est.upper, f"{direction}: {est.method}", level
+    )
 
 
 def companions(test: str, x, y, spec: dict, variants: dict, sides, alpha: float):
     """The rows beside ``test`` of ``x`` vs ``y`` (complete pairs for a paired test; for
-    ``bowker`` the categories, for ``mcnemar`` booleans), the ``estimate`` row last.
+    ``bowker`` the categories, for ``mcnemar`` booleans), the ``estimate`` row last (none
+    for ``bowker``).
     ``sides`` names x and y (the arms, or before/after within an arm); ``spec["what"]`` the
     outcome a McNemar row counts."""
     direction = f"{sides[0]} − {sides[1]}"
@@ -98,18 +106,10 @@ def companions(test: str, x, y, spec: dict, variants: dict, sides, alpha: float)
         if chosen not in BINARY_ESTIMATES:
             raise ValueError(f"estimate {chosen!r} is not one of {BINARY_ESTIMATES}")
         pick = next(r for r in rows if r.statistic == chosen)
-        return [*rows, Companion("estimate", pick.value, pick.lower, pick.upper, pick.method)]
+        return [*rows, replace(pick, statistic="estimate")]
     if test == "bowker":
         sm = stats.stuart_maxwell(x, y, categories=spec["categories"])
-        rows = [Companion("stuart_maxwell_p", sm.pvalue, method=sm.method)]
-        levels = [str(v) for v in spec.get("estimate_levels", ())]
-        if not levels:
-            reason = "no single estimate for a k-category comparison (declare estimate_levels)"
-            return [*rows, Companion("estimate", None, method=f"not computed: {reason}")]
-        hit_x, hit_y = (pd.Series(v).astype(str).isin(levels).to_numpy() for v in (x, y))
-        rd = stats.paired_risk_difference(hit_x, hit_y, alpha)
-        inside = f"{direction}, {spec['variable']} in {{{', '.join(levels)}}}"
-        return [*rows, _from("estimate", rd, inside)]
+        return [Companion("stuart_maxwell_p", sm.pvalue, method=sm.method)]
     raise ValueError(f"no estimate defined for test {test!r}")
 
 
@@ -118,4 +118,6 @@ def checked(row: Companion) -> Companion:
     missing = row.value is not None and np.isnan([row.value, row.lower, row.upper]).any()
     if row.statistic == "estimate" and missing:
         return Companion("estimate", None, method=f"not computed: {row.method}")
+    if row.statistic != "estimate" and np.isnan([row.lower, row.upper]).any():
+        return Companion(row.statistic, row.value, method=row.method)  # no interval, no level
     return row

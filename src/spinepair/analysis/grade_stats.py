@@ -39,24 +39,24 @@ def grade_stats(name: str, decl: dict, pf: pd.DataFrame, arms) -> ArdRows:
             [pf[f"{types['grade'].format(level=lv)}_{side}"] for lv in graded], axis=1
         ).max(axis=1)
         anyv = pf[f"{any_var}_{side}"]
-        t.out.add(
-            "any", any_var, "n", int(flag(anyv).sum()), arm=arm, denominator=int(anyv.notna().sum())
-        )
-        _by_grade(t.out, "any", "highest_grade", highest, decl["grades"], arm)
+        # every cell is a percentage of the arm's patients with a known toxicity status
+        per = {"arm": arm, "denominator": int(anyv.notna().sum())}
+        t.out.add("any", any_var, "n", int(flag(anyv).sum()), **per)
+        _by_grade(t.out, "any", "highest_grade", highest, decl["grades"], per)
         only = flag(anyv) & (highest.fillna(0) < 1)
-        t.out.add("any_ungraded_only", any_var, "n", int(only.sum()), arm=arm)
+        t.out.add("any_ungraded_only", any_var, "n", int(only.sum()), **per)
         for lv in shown:
             col = types["variable"].format(level=lv)
-            t.out.add(lv, col, "n", int(flag(pf[f"{col}_{side}"]).sum()), arm=arm)
+            t.out.add(lv, col, "n", int(flag(pf[f"{col}_{side}"]).sum()), **per)
             grade = types["grade"].format(level=lv)
-            _by_grade(t.out, lv, grade, pf[f"{grade}_{side}"], decl["grades"], arm)
+            _by_grade(t.out, lv, grade, pf[f"{grade}_{side}"], decl["grades"], per)
         for spec in decl.get("ungraded", ()):
             col = spec["variable"]
-            t.out.add(col, col, "n", int(flag(pf[f"{col}_{side}"]).sum()), arm=arm)
+            t.out.add(col, col, "n", int(flag(pf[f"{col}_{side}"]).sum()), **per)
     return t.out
 
 
-def _by_grade(out: ArdRows, row: str, variable: str, grade: pd.Series, grades, arm) -> None:
+def _by_grade(out: ArdRows, row: str, variable: str, grade: pd.Series, grades, per) -> None:
     for g in grades:
         n = int(grade.between(g["min"], g["max"]).sum())
-        out.add(row, variable, "n", n, level=g["label"], arm=arm)
+        out.add(row, variable, "n", n, level=g["label"], **per)

@@ -1,5 +1,6 @@
-"""Power of the primary endpoints: what the pairs could detect, and how many pairs would be
-needed to detect the observed (or a declared) effect.
+"""Power of the primary endpoints: what the pairs could detect and, only for an effect the
+study config declares in advance (``analysis.power.effects``), how many pairs would be needed
+to detect it. Power computed from the observed effect is not reported (it restates the p).
 
 Per endpoint spec (:mod:`spinepair.analysis.adjusted`) on its complete pairs:
 
@@ -7,8 +8,8 @@ Per endpoint spec (:mod:`spinepair.analysis.adjusted`) on its complete pairs:
   within-pair differences;
 - binary: McNemar (Connor 1987) from the discordant proportions; a declared effect is an odds
   ratio b/c at the observed discordant proportion;
-- survival: log-rank events (Schoenfeld 1983) for the pair-stratified hazard ratio, pairs at
-  the observed event proportion; the detectable hazard ratio from the observed events.
+- survival: log-rank events (Schoenfeld 1983) for a declared hazard ratio, pairs at the
+  observed event proportion; the detectable hazard ratio from the observed events.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from spinepair.analysis.adjusted import endpoint_sides
 @dataclass(frozen=True)
 class EndpointPower:
     """Power figures of one endpoint (effects on the endpoint's scale: mean difference, odds
-    ratio or hazard ratio). ``needed`` maps power -> pairs needed (None: not estimable);
-    ``events_needed`` likewise for survival; ``detectable`` is at ``levels[0]``."""
+    ratio or hazard ratio). ``needed`` maps power -> pairs needed for the declared effect
+    (None: not estimable; empty without a declared effect); ``events_needed`` likewise for
+    survival; ``detectable`` is at ``levels[0]``."""
 
     key: str
     kind: str
@@ -46,16 +48,18 @@ def _complete(pf, spec) -> dict:
 
 
 def endpoint_power(pf, spec: dict, levels, alpha: float, effect: float | None) -> EndpointPower:
-    """Pairs needed at each power in ``levels`` and the effect detectable at ``levels[0]``."""
+    """The effect detectable at ``levels[0]`` and, for a declared ``effect``, the pairs needed
+    at each power in ``levels``."""
     ep = _complete(pf, spec)
     n = len(ep["idx"])
     kind, declared = spec["kind"], effect is not None
+    effect = float("nan") if effect is None else float(effect)
     needed, events_needed = {}, {}
+    wanted = levels if declared else ()
     if kind == "continuous":
         d = ep["idx"]["y"].to_numpy() - ep["cmp"]["y"].to_numpy()
         sd = float(np.std(d, ddof=1)) if n > 1 else float("nan")
-        effect = float(d.mean()) if effect is None else float(effect)
-        for pw in levels:
+        for pw in wanted:
             needed[pw] = _pairs(stats.paired_t_pairs, effect, sd, pw, alpha)
         detectable = _try(stats.paired_t_detectable, n, sd, levels[0], alpha)
         return EndpointPower(spec["key"], kind, n, effect, declared, sd, needed, {},
@@ -64,26 +68,20 @@ def endpoint_power(pf, spec: dict, levels, alpha: float, effect: float | None) -
         yi, yc = ep["idx"]["y"].to_numpy() == 1, ep["cmp"]["y"].to_numpy() == 1
         b, c = int((yi & ~yc).sum()), int((~yi & yc).sum())
         psi = (b + c) / n if n else float("nan")
-        effect = (b / c if c else float("inf")) if effect is None else float(effect)
         p10, p01 = psi * effect / (1 + effect), psi / (1 + effect)
-        for pw in levels:
+        for pw in wanted:
             needed[pw] = _pairs(stats.mcnemar_pairs, p10, p01, pw, alpha)
         delta = _try(stats.mcnemar_detectable, n, psi, levels[0], alpha)
         detectable = _nan(delta) if delta is None else (psi + delta) / (psi - delta)
         return EndpointPower(spec["key"], kind, n, effect, declared, psi, needed, {},
                              _nan(detectable), "McNemar, Connor (1987)")  # fmt: skip
-    t = np.r_[ep["idx"]["time"], ep["cmp"]["time"]]
     e = np.r_[ep["idx"]["event"], ep["cmp"]["event"]]
     events = int(e.sum())
-    if effect is None:
-        group = np.r_[np.ones(n), np.zeros(n)]
-        cox = _try(stats.stratified_cox, t, e, group, np.tile(np.arange(n), 2), 0.0)
-        effect = cox.hr if cox else float("nan")
-    for pw in levels:
+    for pw in wanted:
         events_needed[pw] = _pairs(stats.logrank_events, effect, pw, alpha)
         needed[pw] = _pairs(stats.logrank_pairs, effect, events / max(2 * n, 1), pw, alpha)
     detectable = _try(stats.logrank_detectable, events, levels[0], alpha)
-    return EndpointPower(spec["key"], kind, n, float(effect), declared, events, needed,
+    return EndpointPower(spec["key"], kind, n, effect, declared, events, needed,
                          events_needed, _nan(detectable), "log-rank, Schoenfeld (1983)")  # fmt: skip
 
 
@@ -111,18 +109,18 @@ def _ratio_text(r: float) -> str:
 
 
 def sentence(pw: EndpointPower, label: str, levels) -> str:
-    """The answer to "if more cases were included ...", one sentence."""
+    """The answer to "if more cases were included ...", one sentence, for a declared effect."""
     first, rest = levels[0], levels[1:]
-    source = "the declared" if pw.declared else "the observed"
     if pw.kind == "continuous":
-        what = f"{source} difference {pw.effect:.2f} (SD of differences {pw.spread:.2f})"
+        what = f"the declared difference {pw.effect:.2f} (SD of differences {pw.spread:.2f})"
         can = f"{pw.pairs} pairs detect {pw.detectable:.2f}"
     elif pw.kind == "binary":
-        what = f"{source} odds ratio {pw.effect:.2f} ({pw.spread:.0%} of pairs discordant)"
+        what = f"the declared odds ratio {pw.effect:.2f} ({pw.spread:.0%} of pairs discordant)"
         can = f"{pw.pairs} pairs detect an odds ratio of {_ratio_text(pw.detectable)}"
     else:
         what = (
-            f"{source} hazard ratio {pw.effect:.2f} ({int(pw.spread)} events in {pw.pairs} pairs)"
+            f"the declared hazard ratio {pw.effect:.2f} ({int(pw.spread)} events in "
+            f"{pw.pairs} pairs)"
         )
         can = f"{int(pw.spread)} events detect a hazard ratio of {_ratio_text(pw.detectable)}"
     if np.isnan(pw.detectable):

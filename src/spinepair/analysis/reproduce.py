@@ -5,6 +5,13 @@ The reference (a YAML named by the study config's ``study.reference.figures``; t
 and, per table section, entries naming the ARD ``row`` they are compared with. One line per
 number: counts exact, printed percentages, means and SDs (relative), p-values (absolute and the
 same decision at alpha), medians and rates (absolute). A DIFFERS line carries the entry's note.
+
+An entry with ``variant: <name>`` is compared with that sensitivity variant's ARD (the paper's
+definition of an endpoint where the study's differs, e.g. fracture counted as a toxicity).
+Where a p DIFFERS, the reference's ``counterparts`` (the entry's ``test`` -> a test of
+:mod:`spinepair.analysis.counterparts`, e.g. paired_t -> student_t) names the unpaired or
+unstratified test the paper may have used; its p on the pair frame is shown beside, with the
+same tolerance, so a reader sees whether the method explains the gap.
 """
 
 from __future__ import annotations
@@ -13,15 +20,29 @@ import numpy as np
 import pandas as pd
 
 from spinepair.analysis import levels as vocab
-from spinepair.analysis.ard import select
+from spinepair.analysis.ard import PRIMARY, select
+from spinepair.analysis.counterparts import counterpart
 from spinepair.errors import SpinepairError
 from spinepair.escape import markdown as md
 
 SECTIONS = ("table1", "table2", "table3", "survival")
 COLUMNS = [
     "item", "table", "row", "level", "arm", "statistic",
-    "paper", "ours", "tolerance", "result", "note",
+    "paper", "ours", "tolerance", "result", "note", "analysis",
+    "counterpart", "counterpart_p", "counterpart_result",
 ]  # fmt: skip
+
+
+def variants_named(reference: dict) -> list[str]:
+    """The sensitivity variants the reference's entries are compared with (sorted)."""
+    return sorted(
+        {
+            str(entry["variant"])
+            for table in SECTIONS
+            for entry in (reference.get(table) or {}).values()
+            if isinstance(entry, dict) and "variant" in entry
+        }
+    )
 
 
 class ReferenceError(SpinepairError, ValueError):
@@ -29,14 +50,18 @@ class ReferenceError(SpinepairError, ValueError):
 
 
 class _Comparer:
-    def __init__(self, ard: pd.DataFrame, reference: dict):
-        self.ard, self.ref = ard, reference
+    def __init__(self, ard: pd.DataFrame, reference: dict, pf=None, variants=None):
+        self.ard, self.ref, self.pf, self.variants = ard, reference, pf, dict(variants or {})
         self.tol, self.alpha = reference["tolerance"], float(reference["alpha"])
         self.arms = reference["arms"]
         self.lines: list[dict] = []
 
     def rows(self, table, item, entry, **where) -> pd.DataFrame:
-        hit = select(self.ard, table, entry["row"], **where)
+        name = entry.get("variant", PRIMARY)
+        if name != PRIMARY and name not in self.variants:
+            raise ReferenceError(f"reference {table}.{item}: no results of variant {name!r}")
+        ard = self.variants.get(name, self.ard)
+        hit = select(ard, table, entry["row"], variant=name, **where)
         if not len(hit):
             raise ReferenceError(
                 f"reference {table}.{item}: no analysis result for row {entry['row']!r} {where}"
@@ -48,6 +73,8 @@ class _Comparer:
 
     def line(self, table, item, entry, level, arm, statistic, paper, ours, kind) -> None:
         ok, tolerance = self.check(kind, float(paper), ours)
+        explain = not ok and kind == "p" and arm == "all"
+        extra = self.counterpart(table, entry, float(paper), statistic) if explain else {}
         self.lines.append(
             {
                 "item": item,
@@ -61,8 +88,27 @@ class _Comparer:
                 "tolerance": tolerance,
                 "result": "PASS" if ok else "DIFFERS",
                 "note": "" if ok else str(entry.get("note", "")),
+                "analysis": entry.get("variant", PRIMARY),
+                "counterpart": "",
+                "counterpart_p": np.nan,
+                "counterpart_result": "",
+                **extra,
             }
         )
+
+    def counterpart(self, table: str, entry: dict, paper: float, statistic: str) -> dict:
+        """The counterpart test of a DIFFERS p (see the module docstring), or nothing."""
+        name = (self.ref.get("counterparts") or {}).get(entry.get("test"))
+        if self.pf is None or name is None or "variant" in entry:
+            return {}
+        variable = self.ours(table, "", entry, statistic)["variable"]
+        res = counterpart(self.pf, name, variable)
+        ok, _ = self.check("p", paper, res.p)
+        return {
+            "counterpart": res.method,
+            "counterpart_p": res.p,
+            "counterpart_result": "PASS" if ok else "DIFFERS",
+        }
 
     def check(self, kind: str, paper: float, ours: float) -> tuple[bool, str]:
         tol = float(self.tol[kind])
@@ -131,21 +177,25 @@ class _Comparer:
             self.line(table, item, entry, "", "all", stat, entry["p"], got, "p")
 
 
-def reproduction(ard: pd.DataFrame, reference: dict) -> pd.DataFrame:
-    """One line per published number (see the module docstring), in the reference's order."""
-    comparer = _Comparer(ard, reference)
+def reproduction(ard: pd.DataFrame, reference: dict, pf=None, variants=None) -> pd.DataFrame:
+    """One line per published number (see the module docstring), in the reference's order;
+    ``pf`` (the pair frame) adds the counterparts of the p-values that differ, ``variants``
+    maps a variant name to its ARD (for the entries naming one)."""
+    comparer = _Comparer(ard, reference, pf, variants)
     for table in SECTIONS:
         for item, entry in (reference.get(table) or {}).items():
             if isinstance(entry, dict) and "row" in entry:
                 comparer.entry(table, item, entry)
     frame = pd.DataFrame(comparer.lines, columns=COLUMNS)
     frame["ours"] = frame["ours"].astype(float)
+    frame["counterpart_p"] = frame["counterpart_p"].astype(float)
     return frame
 
 
 def reproduction_markdown(lines: pd.DataFrame, reference: dict) -> str:
-    """The reproduction as Markdown: a count of PASS/DIFFERS, then every line (the text
-    cells and the reference's title Markdown-escaped)."""
+    """The reproduction as Markdown: a count of PASS/DIFFERS, every line (an entry compared
+    with a variant names it), then the counterpart of every p that differs (the text cells and
+    the reference's title Markdown-escaped)."""
     n_differ = int((lines["result"] == "DIFFERS").sum())
     out = [
         f"# Reproduction of {md(reference.get('title', 'the reference study'))}",
@@ -157,8 +207,9 @@ def reproduction_markdown(lines: pd.DataFrame, reference: dict) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in lines.itertuples(index=False):
+        item = r.item if r.analysis == PRIMARY else f"{r.item} (variant {r.analysis})"
         cells = [
-            md(r.item),
+            md(item),
             md(r.arm),
             md(r.level),
             md(r.statistic),
@@ -169,7 +220,32 @@ def reproduction_markdown(lines: pd.DataFrame, reference: dict) -> str:
             md(r.note),
         ]
         out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _counterparts(lines, reference)) + "\n"
+
+
+def _counterparts(lines: pd.DataFrame, reference: dict) -> list[str]:
+    shown = lines[lines["counterpart"] != ""]
+    if not len(shown):
+        return []
+    agree = int((shown["counterpart_result"] == "PASS").sum())
+    out = [
+        "",
+        "## Does the method explain a p that differs?",
+        "",
+        (
+            "Each p of the paired analysis that differs from the paper's beside its unpaired or "
+            "unstratified counterpart on the same patients (pairing ignored), with the same "
+            f"tolerance: the counterpart agrees with the paper for {agree} of {len(shown)}."
+        ),
+        "",
+        "| item | paper p | paired p (ours) | counterpart p | counterpart test | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in shown.itertuples(index=False):
+        cells = [md(r.item), f"{r.paper:g}", _fmt(r.ours, "p"), _fmt(r.counterpart_p, "p"),
+                 md(r.counterpart), r.counterpart_result]  # fmt: skip
+        out.append("| " + " | ".join(cells) + " |")
+    return out
 
 
 def _fmt(v: float, statistic: str) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from spinepair.analysis.analyse import analyse
 from spinepair.analysis.ard import CHANGES_TABLE, ArdRows, to_frame
-from spinepair.analysis.settings import analysis_settings, table_settings
+from spinepair.analysis.settings import analysis_settings, balance_settings, table_settings
 from spinepair.cohort.eligibility import select
 from spinepair.endpoints.derive import derive_site
 from spinepair.matching.study import run_match
@@ -37,6 +37,7 @@ class StudySettings:
     arms: tuple[str, str]
     tables: dict
     analysis: dict
+    balance: dict
 
     @classmethod
     def of(cls, config: dict) -> StudySettings:
@@ -49,6 +50,7 @@ class StudySettings:
             arms=(str(study["index_arm"]), str(study["comparator_arm"])),
             tables=table_settings(config),
             analysis=analysis_settings(config),
+            balance=balance_settings(config),
         )
 
 
@@ -85,8 +87,9 @@ def run_study(site_derived: Iterable[pd.DataFrame], settings: StudySettings):
     select per site, match pooled, analyse the pairs: the library calls of the primary jobs
     after derive (matching and analysis read only eligible patients' rows)."""
     derived, cohort = eligible_rows(site_derived, settings.eligibility)
-    stage = run_match(derived, cohort, dict(settings.matching), *settings.arms)
-    result = analyse(derived, stage.pairs, settings.arms, settings.tables, settings.analysis)
+    stage = run_match(derived, cohort, dict(settings.matching), *settings.arms, settings.balance)
+    params = {**settings.analysis, "balance": stage.balance}
+    result = analyse(derived, stage.pairs, settings.arms, settings.tables, params)
     return derived, stage.pairs, result
 
 

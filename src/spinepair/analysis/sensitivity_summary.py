@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spinepair.analysis.ard import CHANGES_TABLE, PRIMARY, select
+from spinepair.analysis.survival_summary import P_TESTS
 from spinepair.analysis.tables import fmt_estimate, fmt_p
 from spinepair.escape import markdown as md
 
@@ -23,6 +24,7 @@ COLUMNS = [
     "lower",
     "upper",
     "p",
+    "test",
     "n",
     "pairs",
     "change",
@@ -42,10 +44,17 @@ def estimate_label(decl: dict) -> str:
     return str(decl.get("label") or estimate_key(decl))
 
 
+def p_test(decl: dict) -> str:
+    """The test behind the p of a survival or competing-risks estimate ('' for others)."""
+    if decl["table"] not in ("survival", "competing"):
+        return ""
+    return P_TESTS.get(decl.get("statistic", "estimate"), "")
+
+
 def read_estimate(ard: pd.DataFrame, decl: dict, variant: str) -> dict:
-    """value, lower, upper, p, n and method of one declared estimate of ``variant``; n is the
-    row's own n, else the row's ``pairs`` statistic (survival endpoints). A missing row gives
-    NaN and the method "not in the ARD"."""
+    """value, lower, upper, p, its test, n and method of one declared estimate of
+    ``variant``; n is the row's own n (the n it analysed), else the row's ``pairs``
+    statistic. A missing row gives NaN and the method "not in the ARD"."""
     table, row = decl["table"], str(decl["row"])
     stat, arm = decl.get("statistic", "estimate"), decl.get("arm", "all")
     hit = select(ard, table, row, statistic=stat, arm=arm, variant=variant)
@@ -58,6 +67,7 @@ def read_estimate(ard: pd.DataFrame, decl: dict, variant: str) -> dict:
             "lower": nan,
             "upper": nan,
             "p": nan,
+            "test": p_test(decl),
             "n": pd.NA,
             "method": NOT_IN_ARD,
         }
@@ -71,6 +81,7 @@ def read_estimate(ard: pd.DataFrame, decl: dict, variant: str) -> dict:
         "lower": float(got["lower"]),
         "upper": float(got["upper"]),
         "p": float(got["p"]),
+        "test": p_test(decl),
         "n": pd.NA if pd.isna(n) else int(n),
         "method": str(got["method"]),
     }
@@ -162,7 +173,10 @@ def summary_markdown(table: pd.DataFrame, ards: dict, variants: dict, arms, titl
                 fmt_estimate(r.value, r.lower, r.upper, 2) or r.method
                 for r in table.itertuples(index=False)
             ],
-            "p": table["p"].map(fmt_p),
+            "p": [
+                f"{fmt_p(p)} ({test})" if test and fmt_p(p) else fmt_p(p)
+                for p, test in zip(table["p"], table["test"])
+            ],
             "n": table["n"].map(lambda n: "" if pd.isna(n) else str(int(n))),
             "Pairs": table["pairs"].map(str),
             "Change vs primary": [
@@ -173,7 +187,8 @@ def summary_markdown(table: pd.DataFrame, ards: dict, variants: dict, arms, titl
     )
     notes = [
         "Change vs primary: the variant's estimate minus the primary estimate (same scale).",
-        "n: pairs (or patients) analysed for the estimate; Pairs: matched pairs of the analysis.",
+        "n: pairs (or patients) analysed for the estimate (its analysis set); Pairs: matched pairs.",
+        "A survival p names its test in brackets.",
         *changes_lines(ards, variants, arms),
         *(
             f"{decl['description']} ({name}): " + "; ".join(flat_overrides(decl["overrides"]))

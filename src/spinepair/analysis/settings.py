@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 
+from spinepair.analysis import endpoint_definitions
+
 TABLE_RENDERING_ONLY = ("title", "footnotes", "ungraded_note")
 # keys the ARD does not depend on: rendering options, and the diagnostics job's own settings
 ANALYSIS_KEYS_NOT_IN_ARD = ("mask_below", "figures", "diagnostics", "adjust", "power")
@@ -35,10 +37,10 @@ def table_settings(config: dict) -> dict:
 
 
 def analysis_settings(config: dict) -> dict:
-    """The analysis section without the rendering-only keys and with the endpoint keys only
-    (their titles left out); a new analysis setting thus reaches every ARD job."""
+    """The analysis section without the rendering-only keys and with the endpoint declarations
+    without their titles; a new analysis setting thus reaches every ARD job."""
     settings = {k: v for k, v in config["analysis"].items() if k not in ANALYSIS_KEYS_NOT_IN_ARD}
-    return {**settings, "endpoints": list(config["analysis"]["endpoints"])}
+    return {**settings, "endpoints": endpoint_definitions.settings(config["analysis"]["endpoints"])}
 
 
 def deep_merge(base: dict, overrides: dict) -> dict:
@@ -61,6 +63,23 @@ def variant_config(config: dict, name: str) -> dict:
     return deep_merge(config, config["sensitivity"]["variants"][name]["overrides"])
 
 
+def balance_settings(config: dict) -> dict:
+    """What the match stage's balance (:mod:`spinepair.matching.study`) needs of the study
+    config: the balance covariates' declaring sections (tables, figure labels), the SMD
+    denominator and the verdict thresholds (``analysis.diagnostics`` smd_warn/smd_fail, else
+    ``matching.smd_threshold`` as the warning level)."""
+    diag = config["analysis"].get("diagnostics") or {}
+    warn = diag.get("smd_warn", config["matching"].get("smd_threshold", 0.1))
+    tables = {n: {"smd": d.get("smd", False), "rows": d.get("rows", [])}
+              for n, d in config["tables"].items()}  # fmt: skip
+    return {
+        "tables": tables,
+        "labels": (config["analysis"].get("figures") or {}).get("labels") or {},
+        "denominator": config["matching"].get("smd_denominator", "treated"),
+        "thresholds": [warn, diag.get("smd_fail")],
+    }
+
+
 def variant_settings(config: dict, name: str) -> dict:
     """What the sensitivity job reads of variant ``name``: the sections of its config the study
     run depends on (as the primary jobs get them) and whether its endpoints differ from the
@@ -72,5 +91,6 @@ def variant_settings(config: dict, name: str) -> dict:
         "matching": merged["matching"],
         "tables": table_settings(merged),
         "analysis": analysis_settings(merged),
+        "balance": balance_settings(merged),
         "rederive": merged["endpoints"] != config["endpoints"],
     }

@@ -1,15 +1,25 @@
 """Publication tables rendered from the ARD and the study config's table declarations.
 
 Each declared row (see :mod:`spinepair.analysis.table_stats` for the kinds) becomes one or more
-formatted rows: mean ± SD, ``n (x.x%)`` (percent of the arm's patients with a value), ``n`` or
-``a : b``; a ``Missing`` row under a variable with missing values (ARD statistic ``missing``);
-the effect estimate with its 95% CI where the ARD has one (statistic ``estimate``); p-values to
-three decimals. The arm headers carry the matched patients per arm (ARD table ``pairs``).
+formatted rows: mean ± SD or median (IQR), ``n (x.x%)`` (percent of the arm's patients with a
+value), ``n`` or ``a : b``; ``n/a`` in an arm a row is not defined in; a ``Missing`` row under
+a variable with missing values (ARD statistic ``missing``); the effect estimate with its CI
+where the ARD has one (statistic ``estimate``); p-values to three decimals, ``not computed``
+where the test gives none (R: NA); the multiplicity-adjusted p (statistic ``p_adjusted``)
+beside its raw p. The arm headers carry the matched patients per arm (ARD table ``pairs``).
+
+A p belongs to its estimate: every test is printed on the line of the contrast it tests (the
+row's line; the tested level's line for a level-vs-rest McNemar; a line of its own for the
+collapse of a Bowker row) with its test named in the Test column. The estimate column is
+titled with the requested level (``1 - alpha``); an interval that reaches another level
+(``conf_level``) is not printed there: the point estimate is, its interval with its level goes
+to its footnote.
 
 Footnotes tied to rows get a marker (a, b, c ... in order of first use): the exact method of
-every test and estimate, every pair left out of a test and every test not computed. The
-table's declared footnotes follow unmarked. Columns empty in every row (no SMD, no estimate)
-are left out. A ``layout: grades`` table is rendered by :func:`grades_table`.
+every test and estimate, every pair left out of a test, every test not computed and why, the
+primary endpoints (``analysis.primary``) and the multiplicity adjustment. The table's declared
+footnotes follow unmarked. Columns empty in every row (no SMD, no estimate) are left out. A
+``layout: grades`` table is rendered by :func:`grades_table`.
 """
 
 from __future__ import annotations
@@ -21,7 +31,9 @@ import pandas as pd
 
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
+from spinepair.analysis.balance_ard import smd_note
 from spinepair.analysis.settings import row_key
+from spinepair.analysis.table_stats import row_tests
 from spinepair.report.richtext import mark_letter
 
 SHORT = {
@@ -31,8 +43,10 @@ SHORT = {
     "bowker": "Bowker",
     "wilcoxon": "Wilcoxon signed-rank",
 }
-ESTIMATE = "Estimate (95% CI)"
-OPTIONAL = ("SMD", ESTIMATE, "p", "Test")
+ESTIMATE = "Estimate"
+ADJUSTED = "Adjusted p"
+OPTIONAL = ("SMD", ESTIMATE, "p", ADJUSTED, "Test")
+NOT_COMPUTED = "not computed"
 
 
 @dataclass
@@ -81,9 +95,24 @@ def fmt_estimate(value: float, lower: float, upper: float, digits: int) -> str:
     return f"{value} ({lower}, {upper})"
 
 
+def fmt_level(level: float) -> str:
+    """A confidence level in percent: 0.95 -> '95%'."""
+    return f"{100 * level:.4g}%"
+
+
+def same_level(level: float, requested: float) -> bool:
+    """Whether an interval's ``conf_level`` is the requested one."""
+    return bool(np.isclose(level, requested, rtol=0, atol=1e-9))
+
+
 def _unsigned_zero(text: str) -> str:
     """'-0.00' printed as '0.00' (a value that rounds to zero has no sign)."""
     return text.lstrip("-") if float(text) == 0 else text
+
+
+def reason(method: str) -> str:
+    """Why a test or estimate was not computed: the text after 'not computed: '."""
+    return method.split("not computed: ", 1)[-1]
 
 
 def arm_header(ard: pd.DataFrame, arm: str) -> str:
@@ -99,6 +128,12 @@ def table_data(ard: pd.DataFrame, name: str, labels: dict[str, str]) -> pd.DataF
     return rows
 
 
+def level_text(variable: str, level: str) -> str:
+    """The printed label of a tested level: 'Complete or partial' for 'complete+partial'."""
+    parts = [vocab.label(variable, v) for v in level.split("+")]
+    return " or ".join([parts[0], *(p[:1].lower() + p[1:] for p in parts[1:])])
+
+
 def _int(v) -> int | None:
     return None if pd.isna(v) else int(v)
 
@@ -106,10 +141,13 @@ def _int(v) -> int | None:
 class _Renderer:
     """Formats the rows of one declared table from its ARD rows."""
 
-    def __init__(self, name: str, ard: pd.DataFrame, arms):
+    def __init__(self, name: str, ard: pd.DataFrame, arms, params: dict | None = None):
+        params = params or {}
         self.ard = select(ard, name)
         self.a, self.b = arms
         self.heads = {arm: arm_header(ard, arm) for arm in arms}
+        self.level = 1 - float(params.get("alpha", 0.05))
+        self.primary = {str(k) for k in params.get("primary") or ()}
         self.rows: list[dict] = []
         self.marks: list[tuple[str, ...]] = []
         self.notes: dict[str, str] = {}
@@ -138,50 +176,74 @@ class _Renderer:
             out.append(known[text])
         return tuple(out)
 
-    def add(self, variable="", level="", a="", b="", p="", test="", smd=np.nan, notes=(), est=""):
+    def add(self, variable="", level="", a="", b="", tested=None, smd=np.nan, notes=()):
+        """One printed line; ``tested``: the :class:`Tested` cells of the test on it."""
+        tested = tested or Tested()
         self.rows.append(
             {
                 "Variable": variable,
                 "Level": level,
                 self.a: a,
                 self.b: b,
-                ESTIMATE: est,
-                "p": p,
-                "Test": test,
+                ESTIMATE: tested.estimate,
+                "p": tested.p,
+                ADJUSTED: tested.adjusted,
+                "Test": tested.test,
                 "SMD": "" if np.isnan(smd) else f"{smd:.3f}",
             }
         )
-        self.marks.append(self.mark(notes))
+        self.marks.append(self.mark([*notes, *tested.notes]))
 
-    def test(self, key: str, label: str, test: str | None, arm="all"):
-        """(p, short test name, notes) of a row's test."""
-        if not test:
-            return np.nan, "", []
-        notes = []
-        excluded = self.num(key, "pairs_excluded", arm=arm)
+    def test(self, key: str, label: str, test: str, arm="all", level="") -> Tested:
+        """The p, adjusted p and test name cells of one test, with their notes."""
+        out = Tested()
+        excluded = self.num(key, "pairs_excluded", arm=arm, level=level)
         if excluded > 0:
-            notes.append(f"{label}: {int(excluded)} pair(s) with a missing value excluded.")
-        hit = self.get(key, "p", arm=arm)
+            out.notes.append(f"{label}: {int(excluded)} pair(s) with a missing value excluded.")
+        hit = self.get(key, "p", arm=arm, level=level)
         if not len(hit):
-            return np.nan, "", notes
-        method = str(hit["method"].iloc[0])
-        if method.startswith("not computed: "):
-            notes.append(f"{label}: test {method.replace(': ', ' (', 1)}).")
-            return np.nan, "", notes
+            return out
+        method, p = str(hit["method"].iloc[0]), float(hit["value"].iloc[0])
+        out.test = SHORT[test]
+        if np.isnan(p):
+            out.p = NOT_COMPUTED
+            out.notes.append(f"{label}: {SHORT[test]} test not computed ({reason(method)}).")
+            return out
+        out.p = fmt_p(p)
         named = method.lower().startswith(SHORT[test].split()[0].lower())
-        notes.insert(0, f"{method}." if named else f"{SHORT[test]}: {method}.")
-        return float(hit["value"].iloc[0]), SHORT[test], notes
+        out.notes.insert(0, f"{method}." if named else f"{SHORT[test]}: {method}.")
+        adjusted = self.get(key, "p_adjusted", arm=arm, level=level)
+        if len(adjusted):
+            out.adjusted = fmt_p(float(adjusted["value"].iloc[0]))
+            out.notes.append(f"Adjusted p: {adjusted['method'].iloc[0]}.")
+        return out
 
-    def estimate(self, key: str, label: str, digits: int) -> tuple[str, list[str]]:
-        """The row's effect estimate cell and its method note (ARD statistic ``estimate``)."""
-        hit = self.get(key, "estimate", arm="all")
+    def estimate(self, key: str, label: str, digits: int, level="") -> tuple[str, list[str]]:
+        """The estimate cell and its method note (ARD statistic ``estimate``); an interval
+        of another level than the column's goes to the note with its level."""
+        hit = self.get(key, "estimate", arm="all", level=level)
         if not len(hit):
             return "", []
         r = hit.iloc[0]
         method = str(r["method"])
         if method.startswith("not computed: "):
-            return "", [f"{label}: estimate {method.replace(': ', ' (', 1)})."]
-        return fmt_estimate(r["value"], r["lower"], r["upper"], digits), [f"Estimate: {method}."]
+            return "", [f"{label}: estimate not computed ({reason(method)})."]
+        cell = fmt_estimate(r["value"], r["lower"], r["upper"], digits)
+        if same_level(r["conf_level"], self.level):
+            return cell, [f"Estimate: {method}."]
+        point, interval = cell.split(" ", 1)
+        reached, column = fmt_level(r["conf_level"]), fmt_level(self.level)
+        note = f"Estimate: {method}; its {reached} interval {interval} is not a {column} CI."
+        return point, [note]
+
+    def tested(self, spec, key, label, test, level="", digits=2) -> Tested:
+        """The cells of the test at ``level`` of a row and of its estimate."""
+        out = self.test(key, label, test, level=level)
+        out.estimate, more = self.estimate(key, label, digits, level)
+        out.notes += more
+        if key in self.primary and not level:
+            out.notes.insert(0, "Primary endpoint (analysis.primary).")
+        return out
 
     def missing(self, key: str) -> None:
         """A ``Missing`` row when the ARD counts missing values in either arm."""
@@ -193,25 +255,33 @@ class _Renderer:
         hit = self.get(key, "n", level=level, arm=arm)
         return fmt_count(int(hit["value"].iloc[0]), _int(hit["denominator"].iloc[0]))
 
-    def mean(self, key: str, arm: str, digits: int) -> str:
+    def summary(self, spec, key: str, arm: str, digits: int) -> str:
+        """'mean ± SD' or 'median (Q1–Q3)' of one arm; 'n/a' in an arm the row is not
+        defined in."""
+        if arm not in spec.get("arms", (self.a, self.b)):
+            return "n/a"
         n = self.get(key, "mean", arm=arm)["n"]
         if not len(n) or not n.iloc[0]:
             return ""
+        if spec.get("summary") == "median_iqr":
+            q = [self.num(key, s, arm=arm) for s in ("median", "q1", "q3")]
+            return f"{q[0]:.{digits}f} ({q[1]:.{digits}f}–{q[2]:.{digits}f})"
         mean, sd = self.num(key, "mean", arm=arm), self.num(key, "sd", arm=arm)
         return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
-    def tested(self, spec, key, label, digits=2):
-        """(p, test, estimate cell, notes) of a tested row."""
-        p, test, notes = self.test(key, label, spec.get("test"))
-        est, est_notes = self.estimate(key, label, digits)
-        return fmt_p(p), test, est, notes + est_notes
-
     def continuous(self, spec, key, label) -> None:
         digits = int(spec.get("digits", 1))
-        p, test, est, notes = self.tested(spec, key, label, digits)
-        a, b = self.mean(key, self.a, digits), self.mean(key, self.b, digits)
+        tested = self.tested(spec, key, label, spec.get("test"), digits=digits)
+        a, b = (self.summary(spec, key, arm, digits) for arm in (self.a, self.b))
+        notes = []
+        if "arms" in spec:
+            other = [arm for arm in (self.a, self.b) if arm not in spec["arms"]]
+            notes.append(
+                f"{label}: defined for {', '.join(spec['arms'])} only (n/a: not applicable to "
+                f"{', '.join(other)}); not compared across arms."
+            )
         smd = self.num(key, "smd", level="")
-        self.add(spec.get("label", ""), spec.get("level", ""), a, b, p, test, smd, notes, est)
+        self.add(spec.get("label", ""), spec.get("level", ""), a, b, tested, smd, notes)
         self.missing(key)
 
     def categorical(self, spec, key, label, percent=True) -> None:
@@ -223,19 +293,32 @@ class _Renderer:
                     vocab.label(spec["variable"], v).lower() for v in spec.get("untested", ())
                 )
                 notes.append(f"{label}: {int(untested)} pair(s) with {names} excluded.")
-        p, test, est, more = self.tested(spec, key, label)
-        self.add(spec.get("label", ""), "", p=p, test=test, notes=notes + more, est=est)
-        for lv in self.get(key, "n", arm=self.a)["level"]:
+        if spec.get("test_variable", spec["variable"]) != spec["variable"]:
+            notes.append(
+                f"{label}: tested on {spec['test_variable']}, not on the categories shown; "
+                "no estimate is shown for it."
+            )
+        tests = dict(row_tests(spec))
+        shown = list(self.get(key, "n", arm=self.a)["level"])
+        main = self.tested(spec, key, label, tests[""]) if "" in tests else None
+        self.add(spec.get("label", ""), "", tested=main, notes=notes)
+        for lv in shown:
             smd = self.num(key, "smd", level=lv) if percent else np.nan
             a, b = self.counts(key, lv, self.a), self.counts(key, lv, self.b)
-            self.add("", vocab.label(spec["variable"], lv), a, b, smd=smd)
+            text = vocab.label(spec["variable"], lv)
+            at = self.tested(spec, key, f"{label} {text}", tests[lv], lv) if lv in tests else None
+            self.add("", text, a, b, at, smd=smd)
+        for lv, test in tests.items():
+            if lv and lv not in shown:
+                text = level_text(spec["variable"], lv)
+                self.add("", text, tested=self.tested(spec, key, f"{label}, {text}", test, lv))
         self.missing(key)
 
     def binary(self, spec, key, label) -> None:
-        p, test, est, notes = self.tested(spec, key, label)
+        tested = self.tested(spec, key, label, spec.get("test") and "mcnemar")
         a, b = self.counts(key, "", self.a), self.counts(key, "", self.b)
         smd = self.num(key, "smd", level="True")
-        self.add(spec.get("label", ""), spec.get("level", ""), a, b, p, test, smd, notes, est)
+        self.add(spec.get("label", ""), spec.get("level", ""), a, b, tested, smd)
         self.missing(key)
 
     def flags(self, spec, key, label) -> None:
@@ -258,18 +341,19 @@ class _Renderer:
     def within_arm(self, spec, key, label) -> None:
         cells, notes = [], []
         for arm in (self.a, self.b):
-            p, _, more = self.test(key, f"{label} ({arm})", spec["test"], arm=arm)
-            notes += [n for n in more if n not in notes]
-            cells.append("" if np.isnan(p) else ("p" if p < 0.001 else "p = ") + fmt_p(p))
-        self.add(spec.get("label", ""), "", *cells, test=SHORT[spec["test"]], notes=notes)
+            got = self.test(key, f"{label} ({arm})", spec["test"], arm=arm)
+            notes += [n for n in got.notes if n not in notes]
+            shown = got.p in ("", NOT_COMPUTED)
+            cells.append(got.p if shown else f"p{got.p}" if got.p[0] == "<" else f"p = {got.p}")
+        self.add(spec.get("label", ""), "", *cells, Tested(test=SHORT[spec["test"]]), notes=notes)
 
     def render(self, decl: dict, name: str, full_ard: pd.DataFrame) -> Table:
         for spec in decl["rows"]:
             key = row_key(spec)
             label = " ".join(t for t in (spec.get("label", ""), spec.get("level", "")) if t)
             self.labels[key] = label
-            if spec["kind"] == "counts":
-                self.categorical(spec, key, label, percent=False)
+            if spec["kind"] in ("counts", "schedule"):
+                self.categorical(spec, key, label, percent=spec["kind"] == "schedule")
             else:
                 getattr(self, spec["kind"])(spec, key, label or key)
         notes = list(decl.get("footnotes", ()))
@@ -277,14 +361,32 @@ class _Renderer:
         has_missing = (rows["Level"] == "Missing").any()
         missing = " Missing = patients without a value." if has_missing else ""
         notes.append(f"n (%) = patients (% of the arm's patients with a value).{missing}")
+        if any(spec.get("summary") == "median_iqr" for spec in decl["rows"]):
+            notes.append("Median (IQR) = median (first–third quartile, R quantile type 7).")
+        if decl.get("tests") is False:
+            notes.append(
+                f"No tests: the arms are compared by SMD only (tables.{name}.tests: false)."
+            )
         keep = [c for c in rows.columns if c not in OPTIONAL or (rows[c] != "").any()]
         if "SMD" in keep:
-            notes.append(f"SMD = standardised mean difference {self.a} minus {self.b} (pooled SD).")
-        header = [self.heads.get(c, c) for c in keep]
+            notes.append(smd_note(full_ard, self.a, self.b))
+        titles = {**self.heads, ESTIMATE: f"Estimate ({fmt_level(self.level)} CI)"}
+        header = [titles.get(c, c) for c in keep]
         data = table_data(full_ard, name, self.labels)
         return Table(
             name, decl["title"], rows[keep], notes, self.notes, self.marks, header, data=data
         )
+
+
+@dataclass
+class Tested:
+    """The cells of one test on a printed line, and its notes."""
+
+    p: str = ""
+    test: str = ""
+    estimate: str = ""
+    adjusted: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 def grades_table(name: str, decl: dict, ard: pd.DataFrame, arms) -> Table:
@@ -339,11 +441,13 @@ def grades_table(name: str, decl: dict, ard: pd.DataFrame, arms) -> Table:
     )
 
 
-def render_tables(ard: pd.DataFrame, tables: dict, arms) -> dict[str, Table]:
-    """Every declared table (study config ``tables``) rendered from the ARD."""
+def render_tables(ard: pd.DataFrame, tables: dict, arms, params: dict | None = None):
+    """Every declared table (study config ``tables``) rendered from the ARD, as {name:
+    :class:`Table`}; ``params``: the config's ``analysis`` keys ``alpha`` (the estimate
+    column's level) and ``primary``."""
     return {
         name: grades_table(name, decl, ard, arms)
         if decl.get("layout") == "grades"
-        else _Renderer(name, ard, arms).render(decl, name, ard)
+        else _Renderer(name, ard, arms, params).render(decl, name, ard)
         for name, decl in tables.items()
     }

@@ -36,7 +36,16 @@ from spinepair.report.docx_table import write_docx
 from spinepair.report.table_layout import flat_headers, label_cells, left_aligned, notes_of
 
 LABEL_COLUMNS = ("Variable", "Level")  # config text (row labels, levels) in every table
-TEXT_COLUMNS = ("Variable", "Level", "p", "Test", "SMD", "Estimate (95% CI)")
+TEXT_COLUMNS = (
+    "Variable",
+    "Level",
+    "p",
+    "Adjusted p",
+    "Test",
+    "SMD",
+    "Estimate",
+    "Estimate (95% CI)",
+)
 COUNT_STATISTICS = ("n", "missing", "events", "discordant_index", "discordant_comparator")
 _COUNT = re.compile(r"^(\d+)( \(\d+(?:\.\d+)?%\))?$")
 _RATIO = re.compile(r"^(\d+) : (\d+)$")
