@@ -13,6 +13,7 @@ from spinepair.report.coherence import (
     Block,
     check,
     check_results,
+    markdown_report,
     matches,
     svg_blocks,
     table_blocks,
@@ -76,16 +77,24 @@ def test_table_rows_and_figure_annotations_are_blocks():
 @pytest.mark.workflow
 def test_demo_outputs_agree_with_the_ard(demo_run, tmp_path):
     """Every number of the demo's tables, summary, diagnostics and figure annotations is the
-    ARD's number of the quantity it labels; a changed number in a copy is found."""
+    ARD's number of the quantity it labels (the workflow's coherence page says PASS); a
+    changed number in a copy is found."""
     config = yaml.safe_load((demo_run / "config" / "config.yaml").read_text())
-    titles = titles_of(config)
+    titles, tables = titles_of(config), [*config["tables"], "survival"]
     results = demo_run / "results"
-    mismatches = check_results(results, titles)
-    assert not mismatches, "\n".join(map(str, mismatches))
+    result = check_results(results, titles, tables)
+    assert not result.mismatches, "\n".join(map(str, result.mismatches))
+    assert sum(result.checked.values()) > 1000
+    assert {"summary.md", "diagnostics.md", "tables/table1.csv", "figures/km_lc.svg"} <= set(
+        result.checked
+    )
+    page = (results / "coherence.md").read_text(encoding="utf-8")
+    assert page == markdown_report(result) and "**PASS**" in page
     copy = tmp_path / "results"
     shutil.copytree(results, copy, ignore=shutil.ignore_patterns("logs", "benchmarks"))
     summary = (copy / "summary.md").read_text(encoding="utf-8")
     wrong = f"- {titles['os']}: HR 987.65 (95% CI 0.48-2.10)\n"
     (copy / "summary.md").write_text(summary + wrong, encoding="utf-8")
-    found = check_results(copy, titles)
+    found = check_results(copy, titles, tables).mismatches
     assert [(m.source, m.number) for m in found] == [("summary.md", "987.65")]
+    assert "**FAIL**" in markdown_report(check_results(copy, titles, tables))

@@ -23,6 +23,17 @@ def line(text: str, start: str) -> str:
     return hits[0]
 
 
+def holm_of(ard, row: str) -> float:
+    """The Holm-adjusted p of ``row`` over the config's family: each member's two-arm test
+    (a Bowker row's collapse), as R p.adjust(p, "holm")."""
+    family = PARAMS["multiplicity"]["family"]
+    tests = ard[(ard["statistic"] == "p") & ard["row"].isin(family)]
+    tests = tests[~tests["method"].str.startswith("Bowker")].set_index("row")
+    assert sorted(tests.index) == sorted(family)
+    adjusted = stats.p_adjust(tests["p"].to_numpy(float), "holm")
+    return float(adjusted[list(tests.index).index(row)])
+
+
 def test_lines(ard):
     text = summary_markdown(ard, TABLES, ARMS, PARAMS)
     # pain: SRS complete 1, partial 3 of 6; RT complete 0, partial 3 of 6 (hand count)
@@ -43,25 +54,30 @@ def test_lines(ard):
     assert (
         tox
         == f"- Acute toxicity (RTOG, within 90 days), patients with any: SRS 2/6 (33.3%) vs RT 4/6 "
-        f"(66.7%), McNemar p={p:.3f}."
+        f"(66.7%), McNemar p={p:.3f}, Holm-adjusted p={holm_of(ard, 'tox_any'):.3f}."
     )
     dose, frac = (np.asarray(COLS[c], float) for c in ("margin_dose_gy", "fractions"))
     nbed = stats.paired_t(*(dose * (dose / frac + 10) / 12)).pvalue  # as derive: EQD2
     assert line(text, "- nBED, Gy2/10").endswith(f"paired t p={nbed:.3f}.")
-    os_line = line(text, "- Overall survival:")
+    os_line = line(text, "- Overall survival (matched pairs, n = 6 pairs):")
     # R: quantile(survfit(Surv(os_t[7:12], os_e[7:12]) ~ 1, conf.type="log-log"), .5): 10 (6-NA)
     assert "RT 10.0 (95% CI 6.0-NA) months" in os_line
     assert "HR SRS vs RT 0.67 (95% CI 0.11-3.99)" in os_line  # R coxph, see test_survival_summary
-    lc = line(text, "- Local control (actuarial)")
-    # analysis set of the config (describe: per_arm): every patient of the arm with follow-up
-    # MRI; SRS patients 1, 2, 4, 5, 6. R:
-    # summary(survfit(Surv(c(8, 5, 12, 3, 15), c(1, 0, 1, 0, 0)) ~ 1),
-    #         times = c(1, 2, 3, 6, 12))$surv = 1 1 1 1 0.3333333
-    assert "SRS 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo 33%" in lc
-    # RT patients 1, 3, 4, 5: nobody followed to 12 months. R:
-    # summary(survfit(Surv(c(10, 9, 11, 3), c(0, 1, 0, 0)) ~ 1), times = c(1, 2, 3, 6, 12),
-    #         extend = FALSE)$surv = 1 1 1 1 (no row at 12)
-    assert "RT 1 mo 100%, 2 mo 100%, 3 mo 100%, 6 mo 100%, 12 mo not estimable" in lc
+    set_words = "pairs with follow-up MRI (both members), n = 3 pairs"
+    lc = line(text, f"- Local control ({set_words}), Kaplan-Meier rates")
+    # one analysis set: the pairs whose both members had follow-up MRI (pairs 1, 4, 5). SRS:
+    # local failure at 8 and 12, patient 5 dies at 3 (within 3 months of the last imaging:
+    # competing, censored at 3 by Kaplan-Meier). R:
+    # s <- summary(survfit(Surv(c(8, 12, 3), c(1, 1, 0)) ~ 1), times = c(1, 2, 3, 6, 12))
+    # s$surv = 1 1 1 1 0; s$n.risk = 3 3 3 2 1
+    assert "SRS 1 mo 100% (95% CI 100%-100%; 3 at risk, fewer than 5)" in lc
+    assert "6 mo 100% (95% CI 100%-100%; 2 at risk, fewer than 5), 12 mo 0%" in lc
+    # RT: no local failure; deaths at 10 (last imaging 10) and 14 (last imaging 11) are within
+    # 3 months, competing; patient 5 censored at 3. R:
+    # summary(survfit(Surv(c(10, 14, 3), c(0, 0, 0)) ~ 1), times = c(1, 2, 3, 6, 12))
+    # $surv = 1 1 1 1 1; $n.risk = 3 3 3 2 1
+    assert "RT 1 mo 100% (95% CI 100%-100%; 3 at risk, fewer than 5)" in lc
+    assert "12 mo 100% (95% CI 100%-100%; 1 at risk, fewer than 5)." in lc
     assert "paper" not in text.lower()
 
 

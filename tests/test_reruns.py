@@ -164,13 +164,15 @@ def outputs(workdir):
     }
 
 
-def test_masking_small_counts_reruns_tables_and_findings_only(study):
+def test_masking_small_counts_reruns_the_renderers_of_counts_only(study):
     def mask(cfg):
         cfg["analysis"]["mask_below"] = 5
 
     edit_config(study, mask)
-    # the summary's HTML page and the report's landing page (it shows the findings) follow
-    expected = {"tables": 1, "findings": 1, "report_page": 1, "landing_page": 1, "all": 1}
+    # tables, survival table and findings print counts; their HTML pages, the report's landing
+    # page (it shows the findings) and the coherence check of the printed numbers follow
+    expected = {"tables": 1, "survival": 1, "findings": 1, "coherence": 1, "report_page": 3,
+                "landing_page": 1, "all": 1}  # fmt: skip
     assert dry_run_jobs(study) == expected
     snakemake(study)
     table2 = (study / "results" / "tables" / "table2.md").read_text()
@@ -179,24 +181,26 @@ def test_masking_small_counts_reruns_tables_and_findings_only(study):
     assert "| 3 (10.7%) |" not in table2
 
 
-def test_figure_option_change_reruns_only_the_figure_job(study):
+def test_figure_option_change_reruns_the_figure_job_and_its_check_only(study):
     def smaller(cfg):
         cfg["analysis"]["figures"]["dpi"] = 150
 
     edit_config(study, smaller)
-    # one job draws every Kaplan-Meier and cumulative incidence figure
-    assert dry_run_jobs(study) == {"figures": 1, "all": 1}
+    # one job draws every Kaplan-Meier and cumulative incidence figure; the coherence check
+    # reads their annotations again (and its page follows)
+    assert dry_run_jobs(study) == {"figures": 1, "coherence": 1, "report_page": 1, "all": 1}
 
 
-def test_sensitivity_variant_change_reruns_the_variants_and_the_summary_only(study):
+def test_sensitivity_variant_change_reruns_the_variants_summary_and_reproduction_only(study):
     # All variants run in one job (a job's imports cost more than a variant's work), so
-    # editing one variant reruns every variant, and the summary with what follows it.
+    # editing one variant reruns every variant, the summary with what follows it, and the
+    # reproduction (it compares the paper's toxicity with the variant of its definition).
     def greedy(cfg):
         variants = cfg["sensitivity"]["variants"]
         name = next(n for n, v in variants.items() if "matching" in v["overrides"])
         variants[name]["overrides"]["matching"]["method"] = "greedy"
 
-    summary_and_downstream = dry_run_jobs(study, "--forcerun", "sensitivity_summary")
-    assert summary_and_downstream["sensitivity_summary"] == 1
+    downstream = dry_run_jobs(study, "--forcerun", "sensitivity_summary", "reproduce")
+    assert downstream["sensitivity_summary"] == downstream["reproduce"] == 1
     edit_config(study, greedy)
-    assert dry_run_jobs(study) == {"sensitivity": 1, **summary_and_downstream}
+    assert dry_run_jobs(study) == {"sensitivity": 1, **downstream}

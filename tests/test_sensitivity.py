@@ -312,7 +312,7 @@ def test_settings_leave_out_rendering_only_keys():
         "endpoints": {
             "os": {
                 "event": "os_event", "time": "os_months", "censor_time": "os_months",
-                "analysis_set": None, "horizons_months": [],
+                "analysis_set": None, "horizons_months": [], "words": {},
                 "competing": {"event": None, "within_months": None, "gray_strata": False},
             }
         },

@@ -23,6 +23,7 @@ ANALYSIS_OUTPUTS = [
         ext=["csv", "data.csv", "md", "html", "tex", "docx"],
     ),
     out("summary.md"),
+    out("coherence.md"),
     *([out("diagnostics.csv"), out("diagnostics.md")] if DIAGNOSTICS else []),
     *([out("reproduction.md"), out("reproduction.csv")] if REFERENCE else []),
 ]
@@ -211,6 +212,48 @@ rule findings:
         code=code("findings"),
     script:
         "../scripts/findings.py"
+
+
+rule coherence:
+    """Every number printed in the tables, summary, diagnostics and figure annotations checked
+    against the ARD number of the quantity it labels (spinepair.report.coherence)."""
+    input:
+        **({"diagnostics": out("diagnostics.csv")} if DIAGNOSTICS else {}),
+        **({"diagnostics_md": out("diagnostics.md")} if DIAGNOSTICS else {}),
+        ard=out("ard.parquet"),
+        summary=out("summary.md"),
+        tables=expand(
+            out("tables/{table}.{ext}"),
+            table=[*TABLES, "survival"],
+            ext=["csv", "data.csv"],
+        ),
+        figures=[
+            *expand(out("figures/km_{endpoint}.svg"), endpoint=ENDPOINTS),
+            *expand(out("figures/cif_{key}.svg"), key=COMPETING),
+        ],
+    output:
+        out("coherence.md"),
+    log:
+        out("logs/coherence.log"),
+    benchmark:
+        out("benchmarks/coherence.tsv")
+    conda:
+        "../envs/spinepair.yaml"
+    params:
+        config=script_safe(
+            {
+                "analysis": {
+                    "endpoints": TITLES,
+                    "diagnostics": {
+                        "endpoints": (DIAGNOSTICS or {}).get("endpoints", [])
+                    },
+                }
+            }
+        ),
+        tables=[*TABLES, "survival"],
+        code=code("coherence"),
+    script:
+        "../scripts/coherence.py"
 
 
 if DIAGNOSTICS:

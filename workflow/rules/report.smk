@@ -41,6 +41,11 @@ if config["analysis"].get("diagnostics"):
         "diagnostics",
         item_labels("5.1", "Study diagnostics", "balance, power, proportional hazards"),
     )
+REPORT_PAGES["coherence"] = (
+    "coherence.md",
+    "diagnostics",
+    item_labels("5.3", "Coherence", "every printed number checked against the ARD"),
+)
 if (config.get("sensitivity") or {}).get("variants"):
     REPORT_PAGES["sensitivity/summary"] = (
         "sensitivity/summary.md",

@@ -8,7 +8,7 @@ fingerprints (pseudonymised with different keys) are refused before anything is 
 from spinepair.cohort.persons import STEP, cross_site_duplicates
 from spinepair.jobs.jobio import log, run, write_csv, write_parquet, write_text
 from spinepair.keys import check_pooled_sites
-from spinepair.matching.balance import covariates
+from spinepair.matching.balance import balance_markdown, covariates
 from spinepair.matching.study import diagnostic_text, read_eligible, read_persons, run_match
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -35,7 +35,7 @@ def work():
     write_parquet(stage.pairs, sm.output.pairs)
     write_csv(stage.unmatched, sm.output.unmatched)
     write_csv(stage.balance, sm.output.balance_csv)
-    write_text(stage.balance.to_markdown(index=False, floatfmt=".3f") + "\n", sm.output.balance_md)
+    write_text(balance_markdown(stage.balance), sm.output.balance_md)
     write_text(text, sm.output.diagnostic)
 
 

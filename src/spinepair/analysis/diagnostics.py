@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from spinepair import stats
+from spinepair.analysis import levels as vocab
 from spinepair.analysis.adjusted import EFFECT, adjusted_rows, endpoint_sides
 from spinepair.analysis.ard import ArdRows, to_frame
 from spinepair.analysis.design_checks import Check, early_events, site_confounding
@@ -97,7 +98,7 @@ def _balance_rows(out: _Rows, bal: pd.DataFrame, cfg: dict) -> None:
     for r in bal.itertuples():
         part = ArdRows("diagnostics")
         part.add("balance", r.variable, "abs_smd", r.abs_smd, level=r.level, method=limits)
-        level = f" = {r.level}" if r.level else ""
+        level = f" = {vocab.label(r.variable, r.level)}" if r.level else ""
         before = "" if np.isnan(r.before) else f" (before matching {r.before:.3f})"
         mark = " [declared prognostic]" if r.prognostic else ""
         text = f"{r.label}{level}: |SMD| after matching {r.abs_smd:.3f}{before}{mark}"

@@ -10,6 +10,11 @@ Short form ``os: Overall survival`` (title; derived columns ``os_months``, ``os_
       analysis_set: lc             # a key of analysis.analysis_sets (default: all pairs)
       competing: {event: os, within_months: 3}   # gray_strata: true, Gray's test by pair
       horizons_months: [1, 2, 3, 6, 12]
+      words: {event: local failure, censor: the last imaging, competing: death}
+
+``words`` name the event, the censoring time and the competing event as a reader knows them;
+every footnote, method text and caption states the definition in them (the derived columns
+in parentheses). Without them the column names stand.
 
 ``competing.event`` is an endpoint key whose ``<key>_event`` / ``<key>_months`` is the competing
 event (death); it counts only ``within_months`` after the censoring time (the last assessment),
@@ -39,20 +44,26 @@ class Endpoint:
     within_months: float | None = None
     gray_strata: bool = False
     horizons: tuple[float, ...] = ()
+    words: tuple[tuple[str, str], ...] = ()
 
     def rule(self) -> str:
         """The endpoint's definition in words, for every footnote, method and caption."""
-        text = f"event {self.event} at {self.time}"
+        said = dict(self.words)
+        where = f"{self.event} at {self.time}"
+        text = f"{said['event']} ({where})" if "event" in said else f"event {where}"
+        censor = said.get("censor", self.censor_time)
         if self.competing:
-            when = (
-                f"within {self.within_months:g} months after {self.censor_time}"
-                if self.within_months is not None
-                else "at any time"
-            )
-            text += f"; death or other competing event ({self.competing}) counts {when}"
-            if self.within_months is not None:
-                text += f", a later one is censored at {self.censor_time}"
-        return text + f"; others censored at {self.censor_time}"
+            column = f"{self.competing}_event"
+            what = f"{said['competing']} ({column})" if "competing" in said else column
+            if self.within_months is None:
+                text += f"; {what} counts as a competing event at any time"
+            else:
+                text += (
+                    f"; {what} counts as a competing event within {self.within_months:g} "
+                    f"months after {censor}, a later one is censored at {censor}"
+                )
+        full = f"{censor} ({self.censor_time})" if "censor" in said else censor
+        return text + f"; others censored at {full}"
 
 
 def endpoint(key: str, decl) -> Endpoint:
@@ -75,6 +86,7 @@ def endpoint(key: str, decl) -> Endpoint:
         within_months=None if within is None else float(within),
         gray_strata=bool(comp.get("gray_strata", False)),
         horizons=tuple(float(m) for m in decl.get("horizons_months") or ()),
+        words=tuple((str(k), str(v)) for k, v in (decl.get("words") or {}).items()),
     )
 
 
@@ -104,5 +116,5 @@ def settings(declared: dict) -> dict:
             "within_months": e.within_months,
             "gray_strata": e.gray_strata,
         }
-        out[key] = {**decl, "horizons_months": list(e.horizons)}
+        out[key] = {**decl, "horizons_months": list(e.horizons), "words": dict(e.words)}
     return out

@@ -16,6 +16,7 @@ import pandas as pd
 
 from spinepair.analysis import levels as vocab
 from spinepair.analysis.ard import select
+from spinepair.analysis.endpoint_definitions import titles as endpoint_titles
 from spinepair.analysis.settings import row_key
 from spinepair.analysis.table_stats import row_tests
 from spinepair.analysis.tables import SHORT, fmt_p, level_text, reason
@@ -228,7 +229,7 @@ def summary_markdown(
 ) -> str:
     """The findings (see the module docstring); ``tables`` = the study config's table
     declarations, ``params`` = its ``analysis`` section (``endpoints``: key -> title,
-    ``mask_below``, ``min_at_risk``);
+    ``mask_below``, ``min_at_risk``; ``endpoints`` may be the declarations themselves);
     ``diagnostics`` (results/diagnostics.csv) adds the diagnostics, adjusted estimates and
     pairs needed (:func:`summary_lines`)."""
     lines = _Lines(ard, arms, params.get("mask_below"), params.get("primary"))
@@ -236,9 +237,10 @@ def summary_markdown(
     for name, decl in tables.items():
         out += [lines.row(name, spec) for spec in decl.get("rows", ()) if spec.get("finding")]
     min_at_risk = int(params.get("min_at_risk", 5))
-    for endpoint, title in params["endpoints"].items():
+    titles = endpoint_titles(params["endpoints"])
+    for endpoint, title in titles.items():
         out += lines.endpoint(endpoint, title, min_at_risk)
-    for endpoint, title in params["endpoints"].items():
+    for endpoint, title in titles.items():
         out += lines.reconciliation(endpoint, title)
     if diagnostics is not None:
         out += summary_lines(diagnostics)

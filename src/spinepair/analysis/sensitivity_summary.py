@@ -44,11 +44,16 @@ def estimate_label(decl: dict) -> str:
     return str(decl.get("label") or estimate_key(decl))
 
 
-def p_test(decl: dict) -> str:
-    """The test behind the p of a survival or competing-risks estimate ('' for others)."""
-    if decl["table"] not in ("survival", "competing"):
+def p_test(decl: dict, tests: pd.DataFrame | None = None, level: str = "") -> str:
+    """The test behind the p of an estimate: the survival and competing-risks tests by
+    statistic; a table row's from its ``p`` row at the estimate's level in ``tests`` (the
+    method's name, e.g. "McNemar exact binomial"); '' when unknown."""
+    if decl["table"] in ("survival", "competing"):
+        return P_TESTS.get(decl.get("statistic", "estimate"), "")
+    if tests is None:
         return ""
-    return P_TESTS.get(decl.get("statistic", "estimate"), "")
+    hit = tests[(tests["row"] == str(decl["row"])) & (tests["level"] == level)]
+    return str(hit["method"].iloc[0]).split(" (")[0].split(",")[0] if len(hit) == 1 else ""
 
 
 def read_estimate(ard: pd.DataFrame, decl: dict, variant: str) -> dict:
@@ -72,6 +77,7 @@ def read_estimate(ard: pd.DataFrame, decl: dict, variant: str) -> dict:
             "method": NOT_IN_ARD,
         }
     got = hit.iloc[0]
+    tests = select(ard, table, None, statistic="p", arm="all", variant=variant)
     n = got["n"]
     if pd.isna(n):
         pairs = select(ard, table, row, statistic="pairs", arm="all", variant=variant)
@@ -81,7 +87,7 @@ def read_estimate(ard: pd.DataFrame, decl: dict, variant: str) -> dict:
         "lower": float(got["lower"]),
         "upper": float(got["upper"]),
         "p": float(got["p"]),
-        "test": p_test(decl),
+        "test": p_test(decl, tests, str(got["level"])),
         "n": pd.NA if pd.isna(n) else int(n),
         "method": str(got["method"]),
     }
@@ -188,7 +194,7 @@ def summary_markdown(table: pd.DataFrame, ards: dict, variants: dict, arms, titl
     notes = [
         "Change vs primary: the variant's estimate minus the primary estimate (same scale).",
         "n: pairs (or patients) analysed for the estimate (its analysis set); Pairs: matched pairs.",
-        "A survival p names its test in brackets.",
+        "Each p names its test in brackets.",
         *changes_lines(ards, variants, arms),
         *(
             f"{decl['description']} ({name}): " + "; ".join(flat_overrides(decl["overrides"]))

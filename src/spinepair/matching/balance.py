@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spinepair.escape import markdown as md
+
 DENOMINATORS = ("treated", "pooled")
 KINDS = ("numeric", "categorical", "binary")
 SMD_ROWS = {"continuous": "numeric", "categorical": "categorical", "ratio": "categorical",
@@ -252,6 +254,13 @@ def verdicts(bal: pd.DataFrame, warn: float, fail: float | None = None) -> pd.Da
         )
     out = pd.DataFrame(rows)
     return out.sort_values("abs_smd", ascending=False, na_position="first", ignore_index=True)
+
+
+def balance_markdown(bal: pd.DataFrame) -> str:
+    """The balance table as Markdown, its text (labels from the study config) escaped."""
+    text = bal.select_dtypes(exclude="number").columns
+    shown = bal.assign(**{c: bal[c].map(lambda v: v if pd.isna(v) else md(str(v))) for c in text})
+    return shown.to_markdown(index=False, floatfmt=".3f") + "\n"
 
 
 def read_balance(path) -> pd.DataFrame:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from spinepair.escape import markdown as md
+
 NUMBER = re.compile(r"(?<![\w.<>≤≥])(-|−)?(\d+(?:\.\d+)?)(%?)(?!\w|\.\d)")
 THRESHOLD = re.compile(r"(?:[<>≤≥]=?|=<|=>)\s*[-−]?\d+(?:\.\d+)?%?")
 RANGE = re.compile(r"(\d%?)-(?=\d)")  # 3.4-10.0: a range, not a negative bound
@@ -188,12 +190,14 @@ def svg_blocks(source: str, svg: str, anchor: str) -> list[Block]:
     return [Block(source, anchor, t) for t in texts if re.search(r"[A-Za-z]", t)]
 
 
-def labels_of(results, titles: dict[str, str]) -> dict[str, set[str]]:
-    """Every label a reader sees -> the ARD row keys it names: the rows of every table
+def labels_of(results, titles: dict[str, str], tables) -> dict[str, set[str]]:
+    """Every label a reader sees -> the ARD row keys it names: the rows of each of ``tables``
     (``tables/<table>.data.csv``) and the endpoints' titles."""
     labels: dict[str, set[str]] = {}
-    for path in sorted((results / "tables").glob("*.data.csv")):
-        data = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for table in tables:
+        data = pd.read_csv(
+            results / "tables" / f"{table}.data.csv", dtype=str, keep_default_na=False
+        )
         if "label" not in data.columns:  # a table whose rows are endpoints (their titles)
             continue
         for row, label in data[["row", "label"]].drop_duplicates().itertuples(index=False):
@@ -203,13 +207,13 @@ def labels_of(results, titles: dict[str, str]) -> dict[str, set[str]]:
     return labels
 
 
-def result_blocks(results, titles: dict[str, str], labels=()) -> list[Block]:
-    """The blocks of every output that shows numbers (see the module docstring)."""
+def result_blocks(results, titles: dict[str, str], tables, labels=()) -> list[Block]:
+    """The blocks of every output that shows numbers (see the module docstring): the shown
+    CSV of each of ``tables``, the summary, the diagnostics and the endpoints' figures."""
     blocks = []
-    for path in sorted((results / "tables").glob("*.csv")):
-        if not path.name.endswith(".data.csv"):
-            shown = pd.read_csv(path, dtype=str, keep_default_na=False)
-            blocks += table_blocks(f"tables/{path.name}", shown, set(labels))
+    for table in tables:
+        shown = pd.read_csv(results / "tables" / f"{table}.csv", dtype=str, keep_default_na=False)
+        blocks += table_blocks(f"tables/{table}.csv", shown, set(labels))
     for name in ("summary.md", "diagnostics.md"):
         if (results / name).exists():
             blocks += markdown_blocks(name, (results / name).read_text(encoding="utf-8"))
@@ -221,17 +225,59 @@ def result_blocks(results, titles: dict[str, str], labels=()) -> list[Block]:
     return blocks
 
 
-def check_results(results, titles: dict[str, str]) -> list[Mismatch]:
-    """Every printed number of the outputs under ``results`` no ARD number of its quantity
-    rounds to (empty when the outputs are coherent)."""
+@dataclass(frozen=True)
+class Coherence:
+    """What the check read and found: numbers checked per output, and the mismatches."""
+
+    checked: dict[str, int]
+    mismatches: list[Mismatch]
+
+
+def check_results(results, titles: dict[str, str], tables) -> Coherence:
+    """Every printed number of the outputs under ``results`` (the ``tables`` named) checked
+    against the ARD number of its quantity (and the diagnostics' rows)."""
     ard = pd.read_parquet(results / "ard.parquet")
     if (results / "diagnostics.csv").exists():
         diag = pd.read_csv(results / "diagnostics.csv", keep_default_na=False, na_values=[""])
         ard = pd.concat([ard.astype(object), diag.reindex(columns=ard.columns).astype(object)])
     ard = ard[ard["variant"] == "primary"].astype({"row": str, "variable": str})
-    labels = labels_of(results, titles)
-    anchors = Anchors(ard, labels)
-    return list(check(result_blocks(results, titles, labels), anchors))
+    labels = labels_of(results, titles, tables)
+    blocks = result_blocks(results, titles, tables, labels)
+    checked: dict[str, int] = {}
+    for b in blocks:
+        checked[b.source] = checked.get(b.source, 0) + len(tokens(b.text))
+    return Coherence(checked, list(check(blocks, Anchors(ard, labels))))
+
+
+def markdown_report(result: Coherence) -> str:
+    """The coherence page: numbers checked per output and every mismatch (none: PASS)."""
+    total = sum(result.checked.values())
+    status = "FAIL" if result.mismatches else "PASS"
+    head = (
+        f"**{status}**: {total} printed numbers in {len(result.checked)} outputs checked "
+        f"against the analysis results dataset (ARD); {len(result.mismatches)} without an "
+        "ARD number of the quantity they label."
+    )
+    rule = (
+        "Each number must be the rounding of a number of its quantity's ARD rows (estimate, "
+        "interval, p, n, time, level); numbers after <, >, ≤ or ≥ are limits and are not "
+        "checked."
+    )
+    lines = [
+        "# Coherence of the outputs",
+        "",
+        head,
+        "",
+        rule,
+        "",
+        "| Output | Numbers checked |",
+        "|:--|--:|",
+        *(f"| {md(src)} | {n} |" for src, n in sorted(result.checked.items())),
+    ]
+    if result.mismatches:
+        lines += ["", "## Numbers without an ARD number of their quantity", ""]
+        lines += [f"- {md(str(m))}" for m in result.mismatches]
+    return "\n".join(lines) + "\n"
 
 
 def titles_of(config: dict) -> dict[str, str]:

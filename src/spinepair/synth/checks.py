@@ -44,7 +44,8 @@ def p_bowker(x, y, categories=PAIN_CATEGORIES) -> float:
 
     statsmodels counts every off-diagonal pair in the degrees of freedom; the paper's rule
     (SPSS) leaves out the pairs that are empty in both directions, so the p-value is taken
-    on that many degrees of freedom.
+    on that many degrees of freedom. Without a discordant pair the test is not computed
+    (NaN, as R's NA).
     """
     table = pd.crosstab(
         pd.Categorical(x, categories), pd.Categorical(y, categories), dropna=False
@@ -52,7 +53,7 @@ def p_bowker(x, y, categories=PAIN_CATEGORIES) -> float:
     stat = SquareTable(table, shift_zeros=False).symmetry().statistic
     upper = np.triu_indices(len(categories), 1)
     df = int(((table[upper] + table.T[upper]) > 0).sum())
-    return float(sps.chi2.sf(stat, df)) if df else 1.0
+    return float(sps.chi2.sf(stat, df)) if df else float("nan")
 
 
 def km(time, event) -> KaplanMeierFitter:
