@@ -12,12 +12,11 @@ each expanded row its own cluster (or the ``cluster()`` sandwich).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from spinepair.stats._agcox import CountingCox
-from spinepair.stats._common import StatsInputError, sps, z_quantile
+from spinepair.stats._common import StatsInputError
 from spinepair.stats.competing import _inputs
-from spinepair.stats.finegray import FineGrayResult, _design
+from spinepair.stats.finegray import FineGrayResult, _design, cluster_ids, fitted
 from spinepair.stats.timefix import timefix
 
 
@@ -71,7 +70,6 @@ def fine_gray_coxph(
     R's ``se(coef)``; with ``cluster`` (e.g. the pair id) ``cluster_se`` is the SE of R's
     ``+ cluster(pair)`` model.
     """
-    z = z_quantile(alpha)
     t, code = _inputs(time, status, cause, cencode)
     t = timefix(t)
     x, names = _design(group, covariates, len(t), reference)
@@ -86,42 +84,14 @@ def fine_gray_coxph(
     se = np.sqrt(np.diag(dfbeta.T @ dfbeta))
     cluster_se = None
     if cluster is not None:
-        ids, _ = pd.factorize(np.asarray(cluster))
-        if (ids < 0).any() or len(ids) != len(t):
-            raise StatsInputError("cluster: one non-missing id per row is required")
+        ids = cluster_ids(cluster, len(t))
         summed = np.zeros((ids.max() + 1, x.shape[1]))
         np.add.at(summed, ids[rows], dfbeta)
         cluster_se = np.sqrt(np.diag(summed.T @ summed))
-
-    def wald(s):
-        return (
-            float(np.exp(beta[0] - z * s[0])),
-            float(np.exp(beta[0] + z * s[0])),
-            float(2 * sps.norm.sf(abs(beta[0] / s[0]))),
-        )
-
-    c_lower, c_upper, c_p = wald(cluster_se) if cluster_se is not None else (None, None, None)
-    lower, upper, p = wald(se)
     method = (
         f"Fine-Gray subdistribution hazards, {ties.capitalize()} ties, fitted as R coxph on "
         "survival::finegray data (events before censorings at tied times), robust SE"
     )
     if cluster is not None:
         method += "; cluster_se clustered by pair (R coxph with cluster())"
-    return FineGrayResult(
-        names=tuple(names),
-        coef=beta,
-        se=se,
-        naive_se=np.sqrt(np.diag(inv)),
-        cluster_se=cluster_se,
-        hr=float(np.exp(beta[0])),
-        lower=lower,
-        upper=upper,
-        pvalue=p,
-        cluster_lower=c_lower,
-        cluster_upper=c_upper,
-        cluster_p=c_p,
-        loglik=loglik,
-        method=method,
-        conf_level=1 - alpha,
-    )
+    return fitted(names, beta, inv, se, cluster_se, loglik, method, alpha)

@@ -173,7 +173,6 @@ def fine_gray(
     equals the robust SE of R ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x + cluster(pair),
     weights = fgwt, ties = "breslow")`` on ``survival::finegray()`` data.
     """
-    z = z_quantile(alpha)
     t, code = _inputs(time, status, cause, cencode)
     x, names = _design(group, covariates, len(t), reference)
     if not (code == 1).any():
@@ -198,13 +197,31 @@ def fine_gray(
     se = np.sqrt(np.diag(inv @ ((eta + psi).T @ (eta + psi)) @ inv))
     cluster_se = None
     if cluster is not None:
-        ids, _ = pd.factorize(np.asarray(cluster))
-        if (ids < 0).any() or len(ids) != len(t):
-            raise StatsInputError("cluster: one non-missing id per row is required")
-        ids = ids[data.order]
+        ids = cluster_ids(cluster, len(t))[data.order]
         summed = np.zeros((ids.max() + 1, x.shape[1]))
         np.add.at(summed, ids, eta)
         cluster_se = np.sqrt(np.diag(inv @ (summed.T @ summed) @ inv))
+    method = "Fine-Gray subdistribution hazards, Breslow ties, one censoring group; se as R crr"
+    if cluster is not None:
+        method += (
+            "; cluster_se pair-clustered with censoring weights taken as known "
+            "(R coxph with cluster() on survival::finegray data)"
+        )
+    return fitted(names, beta, inv, se, cluster_se, loglik, method, alpha)
+
+
+def cluster_ids(cluster, n: int) -> np.ndarray:
+    """Integer ids of ``cluster`` (one non-missing id per row)."""
+    ids, _ = pd.factorize(np.asarray(cluster))
+    if (ids < 0).any() or len(ids) != n:
+        raise StatsInputError("cluster: one non-missing id per row is required")
+    return ids
+
+
+def fitted(names, beta, inv, se, cluster_se, loglik, method: str, alpha: float) -> FineGrayResult:
+    """A fitted Fine-Gray model's result: the first term's hazard ratio with Wald CI and p
+    from ``se`` (and from ``cluster_se`` when there is one)."""
+    z = z_quantile(alpha)
 
     def wald(s):
         return (
@@ -215,12 +232,6 @@ def fine_gray(
 
     lower, upper, p = wald(se)
     c_lower, c_upper, c_p = wald(cluster_se) if cluster_se is not None else (None, None, None)
-    method = "Fine-Gray subdistribution hazards, Breslow ties, one censoring group; se as R crr"
-    if cluster is not None:
-        method += (
-            "; cluster_se pair-clustered with censoring weights taken as known "
-            "(R coxph with cluster() on survival::finegray data)"
-        )
     return FineGrayResult(
         names=tuple(names),
         coef=beta,
