@@ -132,9 +132,17 @@ LANDING = {
     },
     "sites": SITES,
     "matching": {
-        k: config["matching"].get(k)
-        for k in ("method", "distance", "exact", "calipers", "smd_threshold")
-        if k in config["matching"]
+        **{
+            k: config["matching"].get(k)
+            for k in ("method", "distance", "exact", "calipers", "smd_threshold")
+            if k in config["matching"]
+        },
+        "smd_denominator": config["matching"].get("smd_denominator", "treated"),
+        **{
+            k: (config["analysis"].get("diagnostics") or {}).get(k)
+            for k in ("smd_warn", "smd_fail")
+            if (config["analysis"].get("diagnostics") or {}).get(k) is not None
+        },
     },
     "analysis": {
         "endpoints": endpoint_titles(config["analysis"]["endpoints"]),

@@ -29,10 +29,25 @@ def design(study: dict, sites, matching: dict, endpoints: dict, alpha) -> str:
         f"(index arm) with <strong>{comparator}</strong> (comparator arm) at {len(sites)} "
         f"sites ({_join(sites)}). Each {index} patient is matched 1:1 "
         f"({esc.html(matching['method'])}, {esc.html(matching['distance'])} distance) exactly "
-        f"on {_join(matching['exact'])} and within calipers on {calipers}; balance threshold "
-        f"|SMD| ≤ {esc.html(matching.get('smd_threshold', 0.1))}. Endpoints: {ends}; paired "
+        f"on {_join(matching['exact'])} and within calipers on {calipers}; {_balance(matching)}. "
+        f"Endpoints: {ends}; paired "
         "tests on the matched pairs, survival compared by the log-rank test and Cox model "
         f"stratified by pair (alpha {esc.html(alpha)}).</p>"
+    )
+
+
+def _balance(matching: dict) -> str:
+    """The balance rule as every balance page grades it (MatchIt's SMD denominator)."""
+    sd = {"treated": "the index arm's SD", "pooled": "the pooled SD"}
+    denominator = sd.get(matching.get("smd_denominator", "treated"), "the index arm's SD")
+    warn, fail = (
+        matching.get("smd_warn", matching.get("smd_threshold", 0.1)),
+        matching.get("smd_fail"),
+    )
+    grade = f"WARN above {esc.html(warn)}" + (f", FAIL above {esc.html(fail)}" if fail else "")
+    return (
+        f"balance by |SMD| (difference in means over {denominator} in the eligible cohort, "
+        f"before and after matching): {grade}"
     )
 
 
