@@ -17,7 +17,8 @@ from spinepair import stats
 from spinepair.analysis.ard import one, select, to_frame
 from spinepair.analysis.estimates import welch_mean_difference
 from spinepair.analysis.findings import summary_markdown
-from spinepair.analysis.table_stats import adjust_family, table_stats
+from spinepair.analysis.multiplicity import adjust_family
+from spinepair.analysis.table_stats import table_stats
 from spinepair.analysis.tables import fmt_estimate, fmt_p, render_tables
 from tests.test_table_stats_estimates import ARMS, PARAMS, SIDES, frame
 

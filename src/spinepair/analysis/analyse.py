@@ -16,9 +16,10 @@ from spinepair.analysis.ard import ArdRows, to_frame
 from spinepair.analysis.balance_ard import balance_rows
 from spinepair.analysis.competing import competing_stats
 from spinepair.analysis.grade_stats import grade_stats
+from spinepair.analysis.multiplicity import adjust_family
 from spinepair.analysis.pair_frame import pair_frame
 from spinepair.analysis.survival_summary import survival_stats
-from spinepair.analysis.table_stats import adjust_family, table_stats
+from spinepair.analysis.table_stats import table_stats
 from spinepair.contracts.parquetfile import read_parquet
 
 

@@ -33,8 +33,10 @@ Levels are ordered as the column's vocabulary (:mod:`spinepair.analysis.levels`)
 in the data but in no vocabulary is shown after them, never dropped. Paired tests use complete
 pairs; the pairs left out are counted (statistic ``pairs_excluded``) for the footnotes.
 
-:func:`adjust_family` writes the multiplicity-adjusted p (``p_adjusted``) of the declared
-family (``analysis.multiplicity``) beside each raw p.
+The multiplicity-adjusted p of a declared family is written over all tables' rows by
+:mod:`spinepair.analysis.multiplicity`. The module stays one (over 400 lines) because every row
+kind writes through the one :class:`TableStats` (its counts, tests, companions and the balance
+lookup); split by kind, each part would take that state back as arguments.
 """
 
 from __future__ import annotations
@@ -48,10 +50,8 @@ from spinepair.analysis.ard import NA, ArdRows
 from spinepair.analysis.estimates import Companion, checked, companions
 from spinepair.analysis.settings import row_key
 from spinepair.matching.balance import Covariate, balance, lookup
-from spinepair.stats.multiplicity import p_adjust
 
 PAIRED = ("paired_t", "wilcoxon", "mcnemar", "bowker")
-ADJUSTMENTS = {"holm": "Holm", "BH": "Benjamini-Hochberg"}
 KINDS = ("continuous", "categorical", "binary", "flags", "ratio", "within_arm", "schedule")
 
 
@@ -414,35 +414,3 @@ def table_stats(name: str, decl: dict, pf: pd.DataFrame, arms, params: dict) -> 
         name, pf, tuple(arms), params, decl.get("smd", False), decl.get("tests", True)
     )
     return stats_.run(decl["rows"])
-
-
-def family_p(parts: list[ArdRows], key: str) -> dict:
-    """The ARD row of the p a family member ``key`` (a table row key) adjusts: the p of the
-    row's estimate (the test of the contrast shown), else the row's one between-arm p."""
-    rows = [r for part in parts for r in part.rows if r["row"] == key and r["arm"] == "all"]
-    for statistic in ("estimate", "p"):
-        hit = [r for r in rows if r["statistic"] == statistic]
-        if len(hit) == 1:
-            return hit[0]
-    raise ValueError(f"multiplicity family: row {key!r} has no single tested estimate or p")
-
-
-def adjust_family(parts: list[ArdRows], multiplicity: dict | None) -> None:
-    """Add beside each p of the declared family (``analysis.multiplicity``: ``method`` holm
-    or BH, ``family`` table row keys) its adjusted p (statistic ``p_adjusted``, R
-    ``p.adjust``) to the ARD rows of its table."""
-    if not multiplicity:
-        return
-    method, family = multiplicity["method"], [str(k) for k in multiplicity["family"]]
-    chosen = [family_p(parts, key) for key in family]
-    adjusted = p_adjust([r["p"] for r in chosen], method)
-    words = ADJUSTMENTS[method]
-    text = (
-        f"{words}-adjusted over the {len(family)} p-values of the declared family "
-        f'({", ".join(family)}) (R p.adjust, method = "{method}")'
-    )
-    tables = {part.table: part for part in parts}
-    for r, p in zip(chosen, adjusted):
-        tables[r["table"]].add(
-            r["row"], r["variable"], "p_adjusted", p, level=r["level"], n=r["n"], p=p, method=text
-        )
